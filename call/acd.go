@@ -1,0 +1,133 @@
+package call
+
+import (
+	"time"
+
+	"github.com/hotline/hotline/acd"
+	"github.com/hotline/hotline/config"
+)
+
+// acdActor is the one goroutine that owns the ACD engine, like raft's node
+// loop around RawNode: events in through the inbox, time passed in, the
+// engine's next deadline armed as a timer, actions sent to call actors.
+type acdActor struct {
+	sw     *Switch
+	engine *acd.Engine
+	inbox  chan any
+	done   chan struct{}
+	exited chan struct{}
+}
+
+type (
+	reconfigure struct {
+		cfg   acd.Config
+		reply chan error
+	}
+	snapshotReq struct{ reply chan acd.Snapshot }
+)
+
+func newACDActor(sw *Switch, cfg *config.Config) (*acdActor, error) {
+	e, err := acd.New(acdConfig(cfg))
+	if err != nil {
+		return nil, err
+	}
+	return &acdActor{sw: sw, engine: e, inbox: make(chan any, 4096), done: make(chan struct{}), exited: make(chan struct{})}, nil
+}
+
+func (a *acdActor) post(ev any) {
+	select {
+	case a.inbox <- ev:
+	case <-a.done:
+	}
+}
+
+func (a *acdActor) stop() {
+	select {
+	case <-a.done:
+	default:
+		close(a.done)
+		<-a.exited
+	}
+}
+
+func (a *acdActor) run() {
+	defer close(a.exited)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		a.arm(timer)
+		select {
+		case <-a.done:
+			return
+		case ev := <-a.inbox:
+			switch e := ev.(type) {
+			case reconfigure:
+				a.execute(a.engine.Reconfigure(e.cfg))
+				e.reply <- nil
+			case snapshotReq:
+				e.reply <- a.engine.Snapshot()
+			case acd.Event:
+				a.execute(a.engine.Step(a.sw.now(), e))
+			case []acd.Event:
+				for _, x := range e {
+					a.execute(a.engine.Step(a.sw.now(), x))
+				}
+			}
+		case <-timer.C:
+			a.execute(a.engine.Step(a.sw.now(), acd.Tick{}))
+		}
+	}
+}
+
+func (a *acdActor) arm(t *time.Timer) {
+	if !t.Stop() {
+		select {
+		case <-t.C:
+		default:
+		}
+	}
+	if at, ok := a.engine.NextDeadline(); ok {
+		t.Reset(max(at.Sub(a.sw.now()), 0))
+	}
+}
+
+// snapshot asks the actor for the engine's state (CTI, wallboard).
+func (a *acdActor) snapshot() acd.Snapshot {
+	r := make(chan acd.Snapshot, 1)
+	a.post(snapshotReq{r})
+	select {
+	case s := <-r:
+		return s
+	case <-a.done:
+		return acd.Snapshot{}
+	}
+}
+
+// execute routes the engine's actions: decisions about a call go to its
+// actor, notifications go to the bus with the call's context.
+func (a *acdActor) execute(actions []acd.Action) {
+	for _, act := range actions {
+		switch x := act.(type) {
+		case acd.Offer:
+			if !a.sw.toCall(x.CallID, x) {
+				a.execute(a.engine.Step(a.sw.now(), acd.OfferFailed{OfferID: x.OfferID, Reason: "call_gone"}))
+			}
+		case acd.CancelOffer:
+			a.sw.toCall(x.CallID, x)
+		case acd.Release:
+			a.sw.toCall(x.CallID, x)
+		case acd.Overflow:
+			a.sw.toCall(x.CallID, x)
+		case acd.Announce:
+			a.sw.toCall(x.CallID, x)
+		case acd.DialCallback:
+			// Outbound callbacks need the outbound trunk (a later issue):
+			// fail the offer so the agent is freed and the ticket retried.
+			a.execute(a.engine.Step(a.sw.now(), acd.OfferFailed{OfferID: x.OfferID, Reason: "callback_unsupported"}))
+		case acd.Rejected:
+			a.sw.log.Debug("acd ignored event", "event", x.Event, "reason", x.Err)
+		case acd.Notify:
+			a.sw.publishACD(x)
+		}
+	}
+}

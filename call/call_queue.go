@@ -1,0 +1,221 @@
+package call
+
+import (
+	"github.com/hotline/hotline/acd"
+	"github.com/hotline/hotline/cti"
+	"github.com/hotline/hotline/media"
+	hsip "github.com/hotline/hotline/sip"
+	"github.com/hotline/hotline/sip/sdp"
+	"github.com/hotline/hotline/store"
+)
+
+// enqueue hands the caller to the ACD and starts music on hold.
+func (c *Call) enqueue(queue string, prio int, skills map[string]int) {
+	c.phase = phaseQueued
+	c.queue = queue
+	c.prio = prio
+	c.queuedAt = c.sw.now()
+	c.updateRecord(store.CallUpdate{Queue: &c.queue, QueuedAt: &c.queuedAt})
+	c.playOnCaller(c.sw.mohWAVs(queue), true)
+	c.sw.acd.post(acd.CallerJoined{
+		CallID: c.id, Queue: queue, ANI: c.in.ANI, Priority: prio, Skills: skills,
+		Data: c.vars, JoinedAt: c.queuedAt,
+	})
+}
+
+// onACD executes an ACD decision about this call.
+func (c *Call) onACD(a any) {
+	switch a := a.(type) {
+	case acd.Offer:
+		c.ringAgent(a)
+	case acd.CancelOffer:
+		c.cancelOffer(a.OfferID, a.Reason)
+	case acd.Release:
+		if c.phase != phaseQueued {
+			return
+		}
+		c.cancelOffers(string(a.Reason))
+		c.stopPlayback()
+		disp := "timeout"
+		switch a.Reason {
+		case acd.ReasonNoAgents:
+			disp = "no_agents"
+		case acd.ReasonFull:
+			disp = "rejected"
+		case acd.ReasonExitKey:
+			if a.Flow != "" {
+				c.startFlow(a.Flow)
+				return
+			}
+		}
+		c.end("switch", string(a.Reason), disp)
+	case acd.Overflow:
+		if a.ToFlow != "" {
+			c.cancelOffers("overflow")
+			c.startFlow(a.ToFlow)
+		} else if a.ToQueue != "" {
+			c.queue = a.ToQueue
+		}
+	}
+}
+
+// ringAgent places the INVITE to the offered agent's phone with our own
+// media endpoint, so the agent never sees the carrier's address.
+func (c *Call) ringAgent(a acd.Offer) {
+	if c.phase != phaseQueued {
+		c.sw.acd.post(acd.OfferRejected{OfferID: a.OfferID, Reason: "caller_gone"})
+		return
+	}
+	ml, err := c.sw.newMediaLeg()
+	if err != nil {
+		c.log.Error("no media port for agent leg", "error", err)
+		c.sw.acd.post(acd.OfferRejected{OfferID: a.OfferID, Reason: "no_media"})
+		return
+	}
+	o := &offer{id: a.OfferID, agentID: a.AgentID, queue: a.Queue, media: ml}
+	offerSDP := c.sw.offerSDP(ml)
+	id := a.OfferID
+	leg, err := c.sw.sip.Dial(hsip.DialRequest{
+		AgentID: a.AgentID, FromUser: c.in.ANI, SDP: offerSDP,
+		Headers: map[string]string{"X-Hotline-Call": c.id, "X-Hotline-Queue": a.Queue},
+	}, func(ev any) { c.post(legEvent{agent: true, offer: id, ev: ev}) })
+	if err != nil {
+		ml.Close()
+		c.log.Warn("dialling agent failed", "agent", a.AgentID, "error", err)
+		c.sw.acd.post(acd.OfferRejected{OfferID: a.OfferID, Reason: "unreachable"})
+		return
+	}
+	o.leg = leg
+	c.offers[a.OfferID] = o
+	now := c.sw.now()
+	c.updateRecord(store.CallUpdate{OfferedAt: &now})
+}
+
+func (c *Call) onAgentLeg(offerID uint64, ev any) {
+	if c.agent != nil && c.agent.id == offerID {
+		switch e := ev.(type) {
+		case hsip.EvBye:
+			c.agentGone()
+		case hsip.EvDTMF:
+			_ = e // agent-side digits are not routed to the caller's IVR
+		case hsip.EvReInvite:
+			c.answerReInvite(e.ReInvite, c.agent.media)
+		}
+		return
+	}
+	o, ok := c.offers[offerID]
+	if !ok {
+		return
+	}
+	switch e := ev.(type) {
+	case hsip.EvRinging:
+	case hsip.EvFailed:
+		delete(c.offers, offerID)
+		o.media.Close()
+		c.sw.acd.post(acd.OfferRejected{OfferID: offerID, Reason: failReason(e.Status)})
+	case hsip.EvAnswered:
+		c.connect(o, e.SDP)
+	}
+}
+
+func failReason(status int) string {
+	switch status {
+	case 486, 600:
+		return "busy"
+	case 603:
+		return "declined"
+	case 487:
+		return "cancelled"
+	case 408, 480:
+		return "no_answer"
+	}
+	return "unreachable"
+}
+
+// connect bridges the caller to the agent who answered.
+func (c *Call) connect(o *offer, answer []byte) {
+	delete(c.offers, o.id)
+	if c.phase != phaseQueued || c.agent != nil {
+		o.leg.Hangup()
+		o.media.Close()
+		return
+	}
+	m, err := sdp.Parse(answer)
+	if err != nil {
+		c.log.Warn("agent answer SDP unusable", "agent", o.agentID, "error", err)
+		o.leg.Hangup()
+		o.media.Close()
+		c.sw.acd.post(acd.OfferRejected{OfferID: o.id, Reason: "bad_sdp"})
+		return
+	}
+	c.sw.applyRemote(o.media, m)
+	c.stopPlayback()
+	c.cancelOffers("answered_elsewhere")
+	c.agent = o
+	c.phase = phaseConnected
+	c.bridge = media.Bridge(c.caller, o.media)
+	c.sw.acd.post(acd.OfferAnswered{OfferID: o.id})
+	now := c.sw.now()
+	c.updateRecord(store.CallUpdate{AnsweredAt: &now, AgentID: &o.agentID})
+	c.log.Info("connected", "agent", o.agentID, "queue", c.queue)
+}
+
+// agentGone: the agent hung up; the caller is released (or sent to a
+// survey flow when one is configured for the queue).
+func (c *Call) agentGone() {
+	agent := c.agent.agentID
+	c.sw.acd.post(acd.CallEnded{AgentID: agent, CallID: c.id})
+	if c.bridge != nil {
+		c.bridge.Unbridge()
+		c.bridge = nil
+	}
+	c.agent.media.Close()
+	c.agent = nil
+	if flow := c.sw.surveyFlow(c.queue); flow != "" {
+		c.vars = mergeInto(c.vars, map[string]string{"agent": agent, "queue": c.queue})
+		c.startFlow(flow)
+		c.phase = phaseSurvey
+		return
+	}
+	c.sw.publish(c.event("agent.completed", func(e *cti.Event) { e.AgentID = agent }))
+	c.end("agent", "normal_clearing", "answered")
+}
+
+// hangupAgent ends the connected agent's leg when the caller hangs up.
+func (c *Call) hangupAgent() {
+	if c.agent == nil {
+		return
+	}
+	c.sw.acd.post(acd.CallEnded{AgentID: c.agent.agentID, CallID: c.id})
+}
+
+func (c *Call) cancelOffer(id uint64, reason string) {
+	o, ok := c.offers[id]
+	if !ok {
+		if c.agent != nil && c.agent.id == id {
+			// The ACD gave up on an offer the agent answered at the same
+			// moment: the ACD is the authority, so put the caller back.
+			c.log.Warn("offer cancelled after answer", "agent", c.agent.agentID, "reason", reason)
+		}
+		return
+	}
+	delete(c.offers, id)
+	o.leg.Hangup()
+	o.media.Close()
+}
+
+func (c *Call) cancelOffers(reason string) {
+	for id := range c.offers {
+		c.cancelOffer(id, reason)
+	}
+}
+
+func mergeInto(dst, src map[string]string) map[string]string {
+	if dst == nil {
+		dst = map[string]string{}
+	}
+	for k, v := range src {
+		dst[k] = v
+	}
+	return dst
+}

@@ -1,0 +1,213 @@
+package call
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+
+	"github.com/hotline/hotline/acd"
+	"github.com/hotline/hotline/cti"
+)
+
+// The switch is the CTI socket's Controller: commands become ACD events or
+// messages to call actors. Commands whose media side is not built yet answer
+// not_supported rather than pretending.
+
+var _ cti.Controller = (*Switch)(nil)
+
+func errNotFound(what string) error   { return cti.NewError("not_found", what+" not found") }
+func errUnsupported(cmd string) error { return cti.NewError("not_supported", cmd+" is not supported yet") }
+
+func (sw *Switch) knownAgent(id string) error {
+	for _, a := range sw.cfg().Agents {
+		if a.ID == id {
+			return nil
+		}
+	}
+	return errNotFound("agent " + id)
+}
+
+// Snapshot returns queues and agents from the ACD and the calls in progress.
+func (sw *Switch) Snapshot(ctx context.Context) (any, error) {
+	type callInfo struct {
+		CallID string `json:"call_id"`
+		ANI    string `json:"ani"`
+		DNIS   string `json:"dnis"`
+		Trunk  string `json:"trunk"`
+	}
+	sw.mu.Lock()
+	calls := make([]callInfo, 0, len(sw.calls))
+	for _, c := range sw.calls {
+		calls = append(calls, callInfo{CallID: c.id, ANI: c.in.ANI, DNIS: c.in.DNIS, Trunk: c.in.Trunk})
+	}
+	sw.mu.Unlock()
+	return map[string]any{"acd": sw.acd.snapshot(), "calls": calls}, nil
+}
+
+func (sw *Switch) agentEvent(a cti.AgentArgs, ev acd.Event) (any, error) {
+	if err := sw.knownAgent(a.Agent); err != nil {
+		return nil, err
+	}
+	sw.acd.post(ev)
+	return map[string]string{"agent": a.Agent}, nil
+}
+
+func (sw *Switch) AgentLogin(ctx context.Context, a cti.AgentArgs) (any, error) {
+	return sw.agentEvent(a, acd.AgentLogin{AgentID: a.Agent})
+}
+
+func (sw *Switch) AgentLogout(ctx context.Context, a cti.AgentArgs) (any, error) {
+	return sw.agentEvent(a, acd.AgentLogout{AgentID: a.Agent})
+}
+
+func (sw *Switch) AgentReady(ctx context.Context, a cti.AgentArgs) (any, error) {
+	return sw.agentEvent(a, acd.AgentReady{AgentID: a.Agent})
+}
+
+func (sw *Switch) AgentNotReady(ctx context.Context, a cti.AgentArgs) (any, error) {
+	reason := a.Reason
+	if reason == "" {
+		reason = "break"
+	}
+	return sw.agentEvent(a, acd.AgentNotReady{AgentID: a.Agent, Reason: reason})
+}
+
+func (sw *Switch) WrapUpDone(ctx context.Context, a cti.AgentArgs) (any, error) {
+	return sw.agentEvent(a, acd.WrapUpDone{AgentID: a.Agent})
+}
+
+// withCall runs fn on the call's actor goroutine and waits for its answer.
+func (sw *Switch) withCall(ctx context.Context, id string, fn func(c *Call) (any, error)) (any, error) {
+	sw.mu.Lock()
+	c := sw.calls[id]
+	sw.mu.Unlock()
+	if c == nil {
+		return nil, errNotFound("call " + id)
+	}
+	type result struct {
+		v   any
+		err error
+	}
+	r := make(chan result, 1)
+	c.post(ctlEvent{func() { v, err := fn(c); r <- result{v, err} }})
+	select {
+	case res := <-r:
+		return res.v, res.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (sw *Switch) Hangup(ctx context.Context, a cti.CallArgs) (any, error) {
+	return sw.withCall(ctx, a.Call, func(c *Call) (any, error) {
+		switch c.phase {
+		case phaseQueued:
+			c.sw.acd.post(acd.CallerLeft{CallID: c.id})
+			c.cancelOffers("cti_hangup")
+			c.end("switch", "cti_hangup", "abandoned")
+		case phaseConnected:
+			c.hangupAgent()
+			c.end("switch", "cti_hangup", "answered")
+		default:
+			c.end("switch", "cti_hangup", "")
+		}
+		return map[string]string{"call": a.Call}, nil
+	})
+}
+
+func (sw *Switch) AttachData(ctx context.Context, a cti.AttachDataArgs) (any, error) {
+	return sw.withCall(ctx, a.Call, func(c *Call) (any, error) {
+		c.mergeVars(a.Data)
+		c.updateRecord(storeUpdateData(c.vars))
+		return map[string]string{"call": a.Call}, nil
+	})
+}
+
+func (sw *Switch) SetPriority(ctx context.Context, a cti.PriorityArgs) (any, error) {
+	return sw.withCall(ctx, a.Call, func(c *Call) (any, error) {
+		if c.phase != phaseQueued {
+			return nil, cti.NewError("invalid_state", "call is not waiting in a queue")
+		}
+		c.prio = a.Priority
+		c.sw.acd.post(acd.SetPriority{CallID: c.id, Priority: a.Priority})
+		return map[string]any{"call": a.Call, "priority": a.Priority}, nil
+	})
+}
+
+func (sw *Switch) Disposition(ctx context.Context, a cti.DispositionArgs) (any, error) {
+	ev := cti.Event{Kind: "disposition.set", CallID: a.Call, Reason: a.Code}
+	sw.publish(ev)
+	return map[string]string{"call": a.Call, "code": a.Code}, nil
+}
+
+func (sw *Switch) Originate(ctx context.Context, a cti.OriginateArgs) (any, error) {
+	return nil, errUnsupported("originate")
+}
+func (sw *Switch) Hold(ctx context.Context, a cti.CallArgs) (any, error) {
+	return nil, errUnsupported("hold")
+}
+func (sw *Switch) Unhold(ctx context.Context, a cti.CallArgs) (any, error) {
+	return nil, errUnsupported("unhold")
+}
+func (sw *Switch) Transfer(ctx context.Context, a cti.TransferArgs) (any, error) {
+	return nil, errUnsupported("transfer")
+}
+func (sw *Switch) AttendedTransfer(ctx context.Context, a cti.TransferArgs) (any, error) {
+	return nil, errUnsupported("attended_transfer")
+}
+func (sw *Switch) TransferComplete(ctx context.Context, a cti.CallArgs) (any, error) {
+	return nil, errUnsupported("transfer_complete")
+}
+func (sw *Switch) TransferCancel(ctx context.Context, a cti.CallArgs) (any, error) {
+	return nil, errUnsupported("transfer_cancel")
+}
+func (sw *Switch) Conference(ctx context.Context, a cti.TransferArgs) (any, error) {
+	return nil, errUnsupported("conference")
+}
+func (sw *Switch) Listen(ctx context.Context, a cti.SuperviseArgs) (any, error) {
+	return nil, errUnsupported("listen")
+}
+func (sw *Switch) Whisper(ctx context.Context, a cti.SuperviseArgs) (any, error) {
+	return nil, errUnsupported("whisper")
+}
+func (sw *Switch) Barge(ctx context.Context, a cti.SuperviseArgs) (any, error) {
+	return nil, errUnsupported("barge")
+}
+
+// serveCTI starts the CTI TCP socket and the HTTP listener (WebSocket CTI
+// at /cti); it returns a function that stops both.
+func (sw *Switch) serveCTI() (func(), error) {
+	cfg := sw.cfg()
+	tokens := make([]cti.Token, 0, len(cfg.CTI.Tokens))
+	for _, t := range cfg.CTI.Tokens {
+		tokens = append(tokens, cti.Token{Token: t.Token, Role: t.Role})
+	}
+	var opts []cti.Option
+	opts = append(opts, cti.WithLogger(sw.log))
+	if cfg.CTI.AllowRemotePlain {
+		opts = append(opts, cti.AllowRemotePlain())
+	}
+	srv := cti.NewServer(sw.bus, sw, tokens, opts...)
+	ln, err := net.Listen("tcp", cfg.CTI.Listen)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		if err := srv.ServeTCP(ln); err != nil && !errors.Is(err, cti.ErrServerClosed) {
+			sw.log.Error("cti socket stopped", "error", err)
+		}
+	}()
+	mux := http.NewServeMux()
+	mux.Handle("/cti", srv.Handler())
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	hl, err := net.Listen("tcp", cfg.Server.HTTP.Addr)
+	if err != nil {
+		_ = srv.Close()
+		return nil, err
+	}
+	hs := &http.Server{Handler: mux}
+	go func() { _ = hs.Serve(hl) }()
+	sw.log.Info("cti listening", "tcp", ln.Addr().String(), "http", hl.Addr().String())
+	return func() { _ = hs.Close(); _ = srv.Close() }, nil
+}

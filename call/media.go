@@ -1,0 +1,151 @@
+package call
+
+import (
+	"net/netip"
+	"sync/atomic"
+
+	"github.com/hotline/hotline/ivr"
+	"github.com/hotline/hotline/media"
+	hsip "github.com/hotline/hotline/sip"
+	"github.com/hotline/hotline/sip/sdp"
+)
+
+// Media glue: SDP offer/answer results from sip/sdp become media.Leg
+// settings here, so sip and media never import each other.
+
+var sdpVersion atomic.Uint64
+
+// prefs is the codec order Hotline answers with: µ-law first, so the common
+// carrier↔phone path needs no transcoding.
+var prefs = []string{"PCMU", "PCMA"}
+
+var offerCodecs = []sdp.Codec{{PT: 0, Name: "PCMU", Rate: 8000}, {PT: 8, Name: "PCMA", Rate: 8000}}
+
+var telephoneEvent = &sdp.Codec{PT: 101, Name: "telephone-event", Rate: 8000}
+
+func (sw *Switch) newMediaLeg() (*media.Leg, error) {
+	return sw.pool.NewLeg()
+}
+
+func (sw *Switch) localAddr(l *media.Leg) netip.AddrPort {
+	ip, err := netip.ParseAddr(sw.cfg().Server.SIP.PublicIP)
+	if err != nil {
+		ip = netip.MustParseAddr("127.0.0.1")
+	}
+	return netip.AddrPortFrom(ip, uint16(l.LocalPort()))
+}
+
+// answerCaller negotiates the carrier's offer and returns our SDP answer
+// with the RTP leg that will carry the caller's audio.
+func (sw *Switch) answerCaller(offerBody []byte) ([]byte, *media.Leg, error) {
+	offer, err := sdp.Parse(offerBody)
+	if err != nil {
+		return nil, nil, &hsip.Error{Status: 488, Reason: "Not Acceptable Here", Err: err}
+	}
+	l, err := sw.newMediaLeg()
+	if err != nil {
+		return nil, nil, &hsip.Error{Status: 503, Reason: "Service Unavailable", Err: err}
+	}
+	answer, chosen, err := sdp.Answer(offer, sw.localAddr(l), prefs, sdp.SendRecv)
+	if err != nil {
+		l.Close()
+		return nil, nil, &hsip.Error{Status: 488, Reason: "Not Acceptable Here", Err: err}
+	}
+	sw.applyRemote(l, &chosen)
+	return answer, l, nil
+}
+
+// offerSDP is our INVITE offer to an agent's phone.
+func (sw *Switch) offerSDP(l *media.Leg) []byte {
+	v := sdpVersion.Add(1)
+	return sdp.Offer(sw.localAddr(l), offerCodecs, telephoneEvent, sdp.SendRecv, v, v)
+}
+
+// applyRemote points a leg at the negotiated far end and codec.
+func (sw *Switch) applyRemote(l *media.Leg, m *sdp.Media) {
+	dtmf := -1
+	if m.DTMF != nil {
+		dtmf = int(m.DTMF.PT)
+	}
+	codec := media.PCMU
+	if len(m.Codecs) > 0 && m.Codecs[0].Name == "PCMA" {
+		codec = media.PCMA
+	}
+	l.SetRemote(m.Addr, codec, dtmf)
+}
+
+// answerReInvite accepts a re-INVITE (hold, unhold, a moved endpoint or a
+// session refresh) by answering from the same RTP leg, so the audio path
+// survives it.
+func (c *Call) answerReInvite(ri *hsip.ReInvite, l *media.Leg) {
+	if l == nil {
+		ri.Reject(488)
+		return
+	}
+	dir := sdp.SendRecv
+	if len(ri.SDP) == 0 {
+		ri.Accept(c.sw.offerSDP(l))
+		return
+	}
+	offer, err := sdp.Parse(ri.SDP)
+	if err != nil {
+		ri.Reject(488)
+		return
+	}
+	switch offer.Dir {
+	case sdp.SendOnly:
+		dir = sdp.RecvOnly
+	case sdp.Inactive:
+		dir = sdp.Inactive
+	case sdp.RecvOnly:
+		dir = sdp.SendOnly
+	}
+	answer, chosen, err := sdp.Answer(offer, c.sw.localAddr(l), prefs, dir)
+	if err != nil {
+		ri.Reject(488)
+		return
+	}
+	if chosen.Addr.IsValid() && chosen.Addr.Addr().IsUnspecified() {
+		// c=0.0.0.0 is the old way to say hold: keep the address we have.
+		ri.Accept(answer)
+		return
+	}
+	c.sw.applyRemote(l, &chosen)
+	ri.Accept(answer)
+}
+
+// promptWAVs loads the WAVs for IVR prompt references; a missing one is
+// skipped (load-time validation makes that rare) rather than failing the call.
+func (sw *Switch) promptWAVs(refs []ivr.PromptRef) [][]byte {
+	cfg := sw.cfg()
+	var out [][]byte
+	for _, r := range refs {
+		b, err := cfg.OpenPrompt(r.Lang, r.Ref)
+		if err != nil {
+			sw.log.Warn("prompt unavailable", "lang", r.Lang, "ref", r.Ref, "error", err)
+			continue
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// mohWAVs is the queue's music on hold.
+func (sw *Switch) mohWAVs(queue string) [][]byte {
+	for _, q := range sw.cfg().Queues {
+		if q.Name == queue && q.MOH != "" {
+			return sw.promptWAVs([]ivr.PromptRef{{Lang: "en", Ref: q.MOH}})
+		}
+	}
+	return nil
+}
+
+// surveyFlow is the post-call survey flow of a queue ("" when none).
+func (sw *Switch) surveyFlow(queue string) string {
+	for _, q := range sw.cfg().Queues {
+		if q.Name == queue {
+			return q.Survey
+		}
+	}
+	return ""
+}

@@ -1,0 +1,279 @@
+// Package call is Hotline's glue: one actor goroutine per call drives its SIP
+// legs, media, IVR session and queue ticket; one actor owns the ACD engine.
+// Every state change is published on the CTI bus.
+package call
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hotline/hotline/config"
+	"github.com/hotline/hotline/cti"
+	"github.com/hotline/hotline/media"
+	hsip "github.com/hotline/hotline/sip"
+	"github.com/hotline/hotline/store"
+)
+
+// Switch wires the SIP server, media, ACD, store and bus together.
+type Switch struct {
+	log   *slog.Logger
+	now   func() time.Time
+	conf  atomic.Pointer[config.Config]
+	sip   *hsip.Server
+	pool  *media.PortPool
+	store *store.Store
+	bus   *cti.Bus
+	acd   *acdActor
+	evw   *store.EventWriter
+
+	mu       sync.Mutex
+	calls    map[string]*Call
+	wg       sync.WaitGroup
+	draining atomic.Bool
+	stopBus  func()
+	stopCTI  func()
+}
+
+// Options are the switch's rarely changed knobs.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// New opens the store (closing calls a crash left open), builds the engine
+// and binds the SIP sockets.
+func New(ctx context.Context, cfg *config.Config, o Options) (*Switch, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	sw := &Switch{log: o.Logger, now: o.Now, calls: map[string]*Call{}}
+	sw.conf.Store(cfg)
+
+	st, err := store.Open(cfg.Server.Database)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", cfg.Server.Database, err)
+	}
+	sw.store = st
+	if n, err := st.RecoverOpenCalls(ctx, sw.now()); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("recover open calls: %w", err)
+	} else if n > 0 {
+		sw.log.Warn("closed calls left open by the previous run", "count", n)
+	}
+	sw.bus = cti.NewBus(65536)
+	sw.evw = store.NewEventWriter(st, store.EventWriterOptions{})
+	sw.stopBus = sw.persistEvents()
+
+	pool, err := media.NewPortPool(cfg.Server.RTP.IP, cfg.Server.RTP.PortMin, cfg.Server.RTP.PortMax)
+	if err != nil {
+		sw.closeStore()
+		return nil, err
+	}
+	sw.pool = pool
+
+	a, err := newACDActor(sw, cfg)
+	if err != nil {
+		sw.closeStore()
+		return nil, err
+	}
+	sw.acd = a
+
+	srv, err := hsip.New(sipConfig(cfg, o), sw)
+	if err != nil {
+		sw.closeStore()
+		return nil, err
+	}
+	sw.sip = srv
+	if err := srv.Start(ctx); err != nil {
+		srv.Close()
+		sw.closeStore()
+		return nil, err
+	}
+	go a.run()
+	stop, err := sw.serveCTI()
+	if err != nil {
+		_ = sw.Shutdown(ctx)
+		return nil, fmt.Errorf("cti: %w", err)
+	}
+	sw.stopCTI = stop
+	return sw, nil
+}
+
+func (sw *Switch) cfg() *config.Config { return sw.conf.Load() }
+
+// Bus is the event bus the CTI servers subscribe to.
+func (sw *Switch) Bus() *cti.Bus { return sw.bus }
+
+// Store is the call-record store.
+func (sw *Switch) Store() *store.Store { return sw.store }
+
+// SIPAddr is the bound SIP address for a transport (tests bind port 0).
+func (sw *Switch) SIPAddr(transport string) string { return sw.sip.Addr(transport) }
+
+func (sw *Switch) publish(e cti.Event) { sw.bus.Publish(e) }
+
+// persistEvents stores every bus event for reports; the writer batches.
+func (sw *Switch) persistEvents() func() {
+	sub, err := sw.bus.Subscribe(cti.Filter{}, 65536, 0)
+	if err != nil {
+		sw.log.Error("event history disabled", "error", err)
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range sub.C() {
+			sw.evw.Write(storeEvent(ev))
+		}
+	}()
+	return func() { sub.Close(); <-done }
+}
+
+func newCallID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// NewCall admits a trunk INVITE (sip.Handler).
+func (sw *Switch) NewCall(leg *hsip.InboundLeg) {
+	if sw.draining.Load() {
+		leg.Reject(503, "Service Unavailable")
+		return
+	}
+	cfg := sw.cfg()
+	t, ok := route(cfg, leg.Trunk, leg.DNIS)
+	if !ok {
+		leg.Reject(404, "Not Found")
+		return
+	}
+	c := &Call{
+		sw: sw, id: newCallID(), in: leg, inbox: make(chan any, 256),
+		offers: map[uint64]*offer{}, arrived: sw.now(),
+	}
+	c.log = sw.log.With("call", c.id)
+	c.refreshContext()
+	answer, ml, err := sw.answerCaller(leg.Offer)
+	if err != nil {
+		c.log.Warn("caller offer refused", "error", err)
+		leg.Reject(hsip.StatusOf(err), "Not Acceptable Here")
+		return
+	}
+	c.caller = ml
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	err = sw.store.CreateCall(ctx, store.Call{
+		ID: c.id, SIPCallID: leg.SIPCallID, ANI: leg.ANI, DNIS: leg.DNIS, Trunk: leg.Trunk,
+		Flow: t.Flow, ArrivedAt: c.arrived,
+	})
+	cancel()
+	if err != nil {
+		// A call we cannot record is a call we would lose: refuse it.
+		c.log.Error("creating call record failed", "error", err)
+		ml.Close()
+		leg.Reject(503, "Service Unavailable")
+		return
+	}
+	ml.OnDTMF(func(d rune) { c.post(digitEvent{d}) })
+	leg.SetEvents(func(ev any) { c.post(legEvent{ev: ev}) })
+	if err := leg.Answer(answer); err != nil {
+		ml.Close()
+		_ = sw.store.EndCall(context.Background(), c.id, sw.now(), "caller", "caller_cancel", "abandoned")
+		return
+	}
+	sw.mu.Lock()
+	sw.calls[c.id] = c
+	sw.wg.Add(1)
+	sw.mu.Unlock()
+	sw.publish(c.event("call.arrived", nil))
+	c.log.Info("call arrived", "ani", leg.ANI, "dnis", leg.DNIS, "trunk", leg.Trunk, "flow", t.Flow, "queue", t.Queue)
+	go c.run(t)
+}
+
+func (sw *Switch) callDone(c *Call) {
+	sw.mu.Lock()
+	delete(sw.calls, c.id)
+	sw.mu.Unlock()
+	sw.wg.Done()
+}
+
+// toCall delivers an ACD action to the call's actor.
+func (sw *Switch) toCall(callID string, a any) bool {
+	sw.mu.Lock()
+	c := sw.calls[callID]
+	sw.mu.Unlock()
+	if c == nil {
+		return false
+	}
+	c.post(acdAction{a})
+	return true
+}
+
+// Registered logs the agent in and makes them ready (sip.Handler): a phone
+// that registers is an agent at their desk.
+func (sw *Switch) Registered(b hsip.Binding) { sw.acd.post(acdAgentUp(b.AgentID)) }
+
+// Unregistered logs the agent out (sip.Handler).
+func (sw *Switch) Unregistered(agentID string) { sw.acd.post(acdAgentDown(agentID)) }
+
+// Shutdown refuses new calls, ends the ones in progress cleanly (records
+// closed) and stops everything, within ctx's deadline.
+func (sw *Switch) Shutdown(ctx context.Context) error {
+	sw.draining.Store(true)
+	sw.sip.SetDraining(true)
+	sw.mu.Lock()
+	for _, c := range sw.calls {
+		c.post(shutdownEvent{cause: "switch_shutdown"})
+	}
+	sw.mu.Unlock()
+	done := make(chan struct{})
+	go func() { sw.wg.Wait(); close(done) }()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("shutdown: calls still ending: %w", ctx.Err())
+	}
+	// Give BYEs a moment on the wire before the sockets close.
+	time.Sleep(200 * time.Millisecond)
+	if sw.stopCTI != nil {
+		sw.stopCTI()
+	}
+	sw.acd.stop()
+	_ = sw.sip.Close()
+	sw.closeStore()
+	return err
+}
+
+func (sw *Switch) closeStore() {
+	if sw.stopBus != nil {
+		sw.stopBus()
+	}
+	if sw.evw != nil {
+		sw.evw.Close()
+	}
+	sw.store.Close()
+}
+
+// Reload applies a new configuration without dropping calls: trunks and
+// agent passwords at once, queues and agents through the ACD (waiting
+// callers and live offers are kept), flows for calls that start a flow from
+// now on. Listen addresses, RTP ports and the database need a restart.
+func (sw *Switch) Reload(next *config.Config) error {
+	r := make(chan error, 1)
+	sw.acd.post(reconfigure{cfg: acdConfig(next), reply: r})
+	if err := <-r; err != nil {
+		return err
+	}
+	sw.sip.Reconfigure(sipConfig(next, Options{Logger: sw.log, Now: sw.now}))
+	sw.conf.Store(next)
+	return nil
+}

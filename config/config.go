@@ -1,0 +1,283 @@
+// Package config loads Hotline's YAML configuration strictly: the file is
+// decoded by walking the YAML node tree so that every unknown key, wrong
+// type, duplicate and dangling reference is reported at once, each with its
+// file, line, column and key path.
+package config
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/hotline/hotline/ivr"
+)
+
+// Duration is written as "15s", "5m" or a bare number of seconds.
+type Duration = ivr.Duration
+
+// Config is a whole Hotline configuration.
+type Config struct {
+	Server  ServerConfig         `yaml:"server"`
+	Trunks  []Trunk              `yaml:"trunks"`
+	Agents  []Agent              `yaml:"agents"`
+	Queues  []Queue              `yaml:"queues"`
+	Flows   map[string]*ivr.Flow `yaml:"flows"`
+	CTI     CTIConfig            `yaml:"cti"`
+	BaseDir string               `yaml:"-"` // directory of the file; "" for the embedded default
+}
+
+// ServerConfig is the `server` section.
+type ServerConfig struct {
+	SIP      SIPConfig  `yaml:"sip"`
+	RTP      RTPConfig  `yaml:"rtp"`
+	HTTP     HTTPConfig `yaml:"http"`
+	Database string     `yaml:"database"`  // default ./hotline.db (relative to the working directory)
+	LogLevel string     `yaml:"log_level"` // debug|info|warn|error; default info
+}
+
+// SIPConfig is `server.sip`.
+type SIPConfig struct {
+	Listen   []Listen `yaml:"listen"`    // default [{udp, 0.0.0.0:5060}]
+	Realm    string   `yaml:"realm"`     // digest realm for agent REGISTER; default hotline
+	PublicIP string   `yaml:"public_ip"` // address in Contact and SDP; default rtp.ip unless that is 0.0.0.0
+}
+
+// Listen is one SIP listening socket.
+type Listen struct {
+	Transport string `yaml:"transport"` // udp|tcp; default udp
+	Addr      string `yaml:"addr"`      // host:port; required
+}
+
+// RTPConfig is `server.rtp`: where media sockets are opened.
+type RTPConfig struct {
+	IP      string `yaml:"ip"`       // default 0.0.0.0
+	PortMin int    `yaml:"port_min"` // even, 1024–65535; default 10000
+	PortMax int    `yaml:"port_max"` // > port_min, ≤ 65535; default 20000
+}
+
+// HTTPConfig is `server.http`: the web console and REST API.
+type HTTPConfig struct {
+	Addr string `yaml:"addr"` // default 127.0.0.1:8080
+}
+
+// Trunk is a carrier allowed to send calls in.
+type Trunk struct {
+	Name     string   `yaml:"name"`     // required, unique
+	Sources  []string `yaml:"sources"`  // IPs or CIDRs allowed to send INVITEs
+	Username string   `yaml:"username"` // optional digest credentials the carrier must present
+	Password string   `yaml:"password"`
+	Routes   []Route  `yaml:"routes"` // first match wins, so "*" belongs last
+}
+
+// Route sends a dialled number to a flow or a queue (exactly one).
+type Route struct {
+	Number string `yaml:"number"` // dialled number; "*" matches any; required
+	Flow   string `yaml:"flow"`
+	Queue  string `yaml:"queue"`
+}
+
+// Agent is a person who registers a SIP phone and takes queue calls.
+type Agent struct {
+	ID       string         `yaml:"id"`       // SIP username; required, unique
+	Name     string         `yaml:"name"`     // default: the id
+	Password string         `yaml:"password"` // SIP digest password; required
+	Skills   map[string]int `yaml:"skills"`   // skill -> level 1–10
+}
+
+// Queue is an ACD queue.
+type Queue struct {
+	Name           string            `yaml:"name"`             // required, unique
+	Skills         map[string]int    `yaml:"skills"`           // required skill -> minimum level 1–10
+	Strategy       string            `yaml:"strategy"`         // see Strategies; default longest_idle
+	RingTimeout    Duration          `yaml:"ring_timeout"`     // default 15s
+	WrapUp         Duration          `yaml:"wrap_up"`          // default 0 (agent ready at once)
+	MaxWait        Duration          `yaml:"max_wait"`         // 0 = no limit; default 0
+	MOH            string            `yaml:"moh"`              // prompt ref played while waiting; default hold
+	MaxLen         int               `yaml:"max_len"`          // 0 = no limit; default 0
+	JoinEmpty      bool              `yaml:"join_empty"`       // join when no agent is logged in; default true
+	LeaveWhenEmpty bool              `yaml:"leave_when_empty"` // leave when the last agent logs out; default false
+	VIP            []VIPRule         `yaml:"vip"`              // caller-number priority rules
+	Overflow       []OverflowRule    `yaml:"overflow"`         // applied in order as wait time grows
+	ExitKeys       map[string]string `yaml:"exit_keys"`        // DTMF digit -> flow
+	AnnounceEvery  Duration          `yaml:"announce_every"`   // position announcement period; 0 = never
+	NoAnswerLimit  int               `yaml:"no_answer_limit"`
+	Survey         string            `yaml:"survey"` // flow the caller enters after the agent hangs up; "" = none  // missed rings before an agent is paused; 0 = never
+}
+
+// VIPRule raises the priority of callers whose number matches.
+type VIPRule struct {
+	Prefix   string   `yaml:"prefix"`  // caller number prefix, or
+	Numbers  []string `yaml:"numbers"` // exact caller numbers (exactly one of the two)
+	Priority int      `yaml:"priority"`
+}
+
+// OverflowRule widens or moves a waiting call once it has waited After.
+type OverflowRule struct {
+	After     Duration       `yaml:"after"`      // required, > 0
+	LowerMin  int            `yaml:"lower_min"`  // lower every required skill level by this much
+	AddSkills map[string]int `yaml:"add_skills"` // extra acceptable skills -> minimum level
+	ToQueue   string         `yaml:"to_queue"`   // move the call to another queue, or
+	ToFlow    string         `yaml:"to_flow"`    // send it to a flow
+}
+
+// CTIConfig is the CTI socket CRMs and agent desktops connect to.
+type CTIConfig struct {
+	Listen           string  `yaml:"listen"`             // TCP host:port; default 127.0.0.1:7070
+	AllowRemotePlain bool    `yaml:"allow_remote_plain"` // allow a non-loopback listen without TLS
+	Tokens           []Token `yaml:"tokens"`
+	CertFile         string  `yaml:"cert_file"` // TLS, relative to BaseDir; both or neither
+	KeyFile          string  `yaml:"key_file"`
+}
+
+// Token authenticates one CTI client.
+type Token struct {
+	Token string `yaml:"token"`
+	Role  string `yaml:"role"` // crm|supervisor|admin|agent:<id>
+}
+
+// Strategies lists the queue distribution strategies.
+var Strategies = []string{"longest_idle", "round_robin", "fewest_calls", "least_talk_time", "ring_all", "random", "best_skill"}
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DefaultYAML returns the built-in example configuration text.
+func DefaultYAML() []byte { return append([]byte(nil), defaultYAML...) }
+
+// Default loads the built-in example configuration.
+func Default() (*Config, error) { return LoadBytes("default.yaml", defaultYAML, "") }
+
+// Load reads and validates the configuration file at path. Problems in the
+// file come back as Errors; prompt files are resolved relative to its directory.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	dir := filepath.Dir(path)
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	return LoadBytes(path, data, dir)
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// LoadBytes decodes and validates data; name is the file name shown in
+// problems and baseDir the directory .wav prompt paths are relative to.
+// On any problem it returns nil and an Errors.
+func LoadBytes(name string, data []byte, baseDir string) (*Config, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		p := Problem{File: name, Message: err.Error(), Err: ErrSyntax}
+		if m := yamlLine.FindStringSubmatch(p.Message); m != nil {
+			p.Line, _ = strconv.Atoi(m[1])
+			p.Column = 1
+			p.Message = p.Message[len(m[0]):]
+		}
+		p.Message = "syntax error: " + strings.TrimPrefix(p.Message, "yaml: ")
+		return nil, Errors{p}
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		root = root.Content[0]
+	}
+	cfg := &Config{BaseDir: baseDir}
+	d := newDecoder(name)
+	d.decode(root, reflect.ValueOf(cfg).Elem(), "")
+	cfg.applyDefaults(d.present)
+	if !d.stopped && !d.full {
+		v := &validator{cfg: cfg, root: root, file: name, probs: d.probs}
+		v.run()
+		d.probs = v.probs
+	}
+	if len(d.probs) > 0 {
+		d.probs.sort()
+		return nil, d.probs
+	}
+	return cfg, nil
+}
+
+// applyDefaults fills unset fields; present tells which keys were written,
+// for fields whose zero value is a meaningful choice.
+func (c *Config) applyDefaults(present map[keyPath]bool) {
+	s := &c.Server
+	if len(s.SIP.Listen) == 0 {
+		s.SIP.Listen = []Listen{{Transport: "udp", Addr: "0.0.0.0:5060"}}
+	}
+	for i := range s.SIP.Listen {
+		if s.SIP.Listen[i].Transport == "" {
+			s.SIP.Listen[i].Transport = "udp"
+		}
+	}
+	setDefault(&s.SIP.Realm, "hotline")
+	setDefault(&s.RTP.IP, "0.0.0.0")
+	if a, err := netip.ParseAddr(s.RTP.IP); err == nil && !a.IsUnspecified() && s.SIP.PublicIP == "" {
+		s.SIP.PublicIP = s.RTP.IP
+	}
+	if s.RTP.PortMin == 0 && s.RTP.PortMax == 0 {
+		s.RTP.PortMin, s.RTP.PortMax = 10000, 20000
+	}
+	setDefault(&s.HTTP.Addr, "127.0.0.1:8080")
+	setDefault(&s.Database, "./hotline.db")
+	setDefault(&s.LogLevel, "info")
+	for i := range c.Agents {
+		setDefault(&c.Agents[i].Name, c.Agents[i].ID)
+	}
+	for i := range c.Queues {
+		q := &c.Queues[i]
+		setDefault(&q.Strategy, "longest_idle")
+		setDefault(&q.MOH, "hold")
+		if q.RingTimeout == 0 {
+			q.RingTimeout = Duration(15e9)
+		}
+		if !present[keyPath("queues").index(i).key("join_empty")] {
+			q.JoinEmpty = true
+		}
+	}
+	for _, f := range c.Flows {
+		setDefault(&f.Language, "en")
+	}
+	setDefault(&c.CTI.Listen, "127.0.0.1:7070")
+}
+
+func setDefault(s *string, v string) {
+	if *s == "" {
+		*s = v
+	}
+}
+
+// ErrPromptNotFound is returned by OpenPrompt for a ref that does not resolve.
+var ErrPromptNotFound = errors.New("prompt not found")
+
+// OpenPrompt returns the WAV bytes a prompt reference names: a file
+// (relative to BaseDir) when it ends in .wav, else a built-in prompt in lang.
+func (c *Config) OpenPrompt(lang, ref string) ([]byte, error) {
+	if isFileRef(ref) {
+		b, err := os.ReadFile(c.promptPath(ref))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrPromptNotFound, err)
+		}
+		return b, nil
+	}
+	if !promptExists(lang, ref) {
+		return nil, fmt.Errorf("%w: built-in %q in language %q", ErrPromptNotFound, ref, lang)
+	}
+	return promptOpen(lang, ref)
+}
+
+func (c *Config) promptPath(ref string) string {
+	if filepath.IsAbs(ref) || c.BaseDir == "" {
+		return ref
+	}
+	return filepath.Join(c.BaseDir, ref)
+}

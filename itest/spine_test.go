@@ -1,0 +1,248 @@
+package itest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hotline/hotline/store"
+)
+
+// Ports of this suite (loopback only; distinct from `make run`'s 5060).
+const (
+	sipPort   = 15060
+	rtpLo     = 21000
+	rtpHi     = 21199
+	callerSIP = 15070
+	callerRTP = 16100
+	agentSIP  = 15062
+	agentCtl  = 15444
+	agent2SIP = 15064
+	agent2Ctl = 15446
+)
+
+// testConfig is the example IVR ("1 sales, 2 support") with short timers.
+func testConfig(maxWait string) string {
+	return fmt.Sprintf(`server:
+  sip:
+    listen:
+      - { transport: udp, addr: "127.0.0.1:%d" }
+      - { transport: tcp, addr: "127.0.0.1:%d" }
+    realm: hotline
+    public_ip: 127.0.0.1
+  rtp: { ip: 127.0.0.1, port_min: %d, port_max: %d }
+  database: ./hotline.db
+  log_level: debug
+trunks:
+  - name: carrier
+    sources: [127.0.0.1/32]
+    routes:
+      - { number: "5000", flow: main }
+agents:
+  - { id: "1001", name: Alice, password: alice1001, skills: { sales: 8 } }
+  - { id: "1002", name: Bob, password: bob1002, skills: { support: 7 } }
+  - { id: "1003", name: Carol, password: carol1003, skills: { support: 5 } }
+queues:
+  - { name: sales, skills: { sales: 1 }, strategy: longest_idle, ring_timeout: 8s, wrap_up: 1s, max_wait: %s, moh: hold }
+  - { name: support, skills: { support: 1 }, strategy: longest_idle, ring_timeout: 8s, wrap_up: 1s, max_wait: %s, moh: hold }
+flows:
+  main:
+    language: en
+    start: welcome
+    nodes:
+      welcome: { type: play, prompts: [welcome], barge_in: true, next: menu }
+      menu:
+        type: menu
+        prompt: menu_sales_support
+        timeout: 5s
+        retries: 2
+        invalid_prompt: invalid
+        options: { "1": sales, "2": support }
+        fallback: support
+      sales: { type: enqueue, queue: sales }
+      support: { type: enqueue, queue: support }
+`, sipPort, sipPort, rtpLo, rtpHi, maxWait, maxWait)
+}
+
+// callerMedia prepares SIPp's work dir with media/caller.pcap.
+func callerMedia(t *testing.T, steps []pcapStep) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "media"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeCallerPcap(filepath.Join(dir, "media", "caller.pcap"), steps); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func agentTone(t *testing.T, hz float64) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), fmt.Sprintf("tone%.0f.wav", hz))
+	if err := writeWAV(p, tone(hz, 60000, 0.5)); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func sippArgs(extra ...string) []string {
+	return append([]string{fmt.Sprintf("127.0.0.1:%d", sipPort), "-s", "5000",
+		"-i", "127.0.0.1", "-p", fmt.Sprint(callerSIP), "-mi", "127.0.0.1", "-mp", fmt.Sprint(callerRTP), "-m", "1"}, extra...)
+}
+
+func lastCall(t *testing.T, db string) store.Call {
+	t.Helper()
+	st, err := store.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	calls, err := st.ListCalls(context.Background(), store.Filter{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) == 0 {
+		t.Fatal("no call record")
+	}
+	return calls[0]
+}
+
+// The spine: a carrier call through the IVR (RFC 4733 digit 2) into the
+// support queue, answered by a baresip agent; audio checked both ways.
+func TestCallThroughIVRAndQueueToAgent(t *testing.T) {
+	requirePeers(t, "sipp", "baresip", "tshark")
+	h := startHotline(t, testConfig("60s"))
+	agent := startAgent(t, "1002", "bob1002", agentSIP, agentCtl, fmt.Sprintf("127.0.0.1:%d", sipPort), agentTone(t, 1000))
+	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002") })
+
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 200}, {toneHz: 500, toneMS: 9000}})
+	capt := startCapture(t, callerRTP, callerRTP)
+	out, err := runSIPp(t, work, "caller.xml", sippArgs("-d", "11000")...)
+	if err != nil {
+		t.Fatalf("sipp caller failed: %v\n%s", err, tail(out, 2000))
+	}
+	// What the caller heard: the last 4 s before BYE must be the agent's 1 kHz.
+	heard := decodeULaw(capt.payloads(t, fmt.Sprintf("udp.dstport==%d && rtp.p_type==0", callerRTP)))
+	if len(heard) < 8*rate {
+		t.Fatalf("caller received only %d samples", len(heard))
+	}
+	end := heard[len(heard)-4*rate:]
+	if r := toneRatio(end, 1000); r < 0.6 {
+		t.Errorf("caller did not hear the agent's 1 kHz tone: ratio %.2f (rms %.3f)", r, rms(end))
+	}
+	// What the agent heard: the caller's 500 Hz tone.
+	agent.stop(15)
+	recs := agent.recordings()
+	if len(recs) == 0 {
+		t.Fatal("agent recorded nothing")
+	}
+	got, err := readWAV(recs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := toneRatio(got, 500); r < 0.5 {
+		t.Errorf("agent did not hear the caller's 500 Hz tone: ratio %.2f (rms %.3f, %d samples)", r, rms(got), len(got))
+	}
+	waitFor(t, 5*time.Second, "call record closed", func() bool {
+		return strings.Contains(h.Output(), "call ended")
+	})
+	c := lastCall(t, h.db)
+	if c.AgentID != "1002" || c.Queue != "support" || c.Disposition != "answered" || c.HangupSide != "caller" {
+		t.Errorf("call record: agent=%q queue=%q disposition=%q side=%q", c.AgentID, c.Queue, c.Disposition, c.HangupSide)
+	}
+	if !strings.Contains(c.IVRDigits, "2") {
+		t.Errorf("call record digits %q, want 2", c.IVRDigits)
+	}
+	ts := []time.Time{c.ArrivedAt, c.QueuedAt, c.AnsweredAt, c.EndedAt}
+	for i := 1; i < len(ts); i++ {
+		if ts[i].IsZero() || ts[i].Before(ts[i-1]) {
+			t.Errorf("timestamps out of order: arrived %v queued %v answered %v ended %v", ts[0], ts[1], ts[2], ts[3])
+			break
+		}
+	}
+	if d := c.EndedAt.Sub(c.ArrivedAt); d < 8*time.Second || d > 20*time.Second {
+		t.Errorf("call lasted %v, want about 11 s", d)
+	}
+}
+
+// No agent logged in: the caller hears music on hold and is released at
+// the queue's max wait; the record says timeout.
+func TestNoAgentMusicOnHoldThenTimeout(t *testing.T) {
+	requirePeers(t, "sipp", "tshark")
+	h := startHotline(t, testConfig("8s"))
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '1'}, {silenceMS: 1000}})
+	capt := startCapture(t, callerRTP, callerRTP)
+	out, err := runSIPp(t, work, "caller_wait.xml", sippArgs()...)
+	if err != nil {
+		t.Fatalf("sipp caller failed (the switch should hang up at max wait): %v\n%s", err, tail(out, 2000))
+	}
+	heard := decodeULaw(capt.payloads(t, fmt.Sprintf("udp.dstport==%d && rtp.p_type==0", callerRTP)))
+	if len(heard) < 6*rate {
+		t.Fatalf("caller received only %d samples", len(heard))
+	}
+	hold := heard[len(heard)-4*rate:]
+	moh := toneRatio(hold, 440) + toneRatio(hold, 554) + toneRatio(hold, 659)
+	if moh < 0.4 || rms(hold) < 0.02 {
+		t.Errorf("caller did not hear music on hold: note energy %.2f, rms %.3f", moh, rms(hold))
+	}
+	waitFor(t, 5*time.Second, "call record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
+	c := lastCall(t, h.db)
+	if c.Disposition != "timeout" || c.Queue != "sales" || c.AgentID != "" {
+		t.Errorf("call record: disposition=%q queue=%q agent=%q", c.Disposition, c.Queue, c.AgentID)
+	}
+	if w := c.EndedAt.Sub(c.QueuedAt); w < 7*time.Second || w > 12*time.Second {
+		t.Errorf("waited %v in queue, want the 8 s max wait", w)
+	}
+}
+
+// The caller hangs up while the agent's phone rings: the phone gets CANCEL,
+// the agent is available again and takes the next call.
+func TestCallerHangsUpWhileAgentRings(t *testing.T) {
+	requirePeers(t, "sipp", "baresip")
+	h := startHotline(t, testConfig("60s"))
+	agent := startAgentMode(t, "1002", "bob1002", agentSIP, agentCtl, fmt.Sprintf("127.0.0.1:%d", sipPort), agentTone(t, 1000), "manual")
+	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002") })
+
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 3000}})
+	out, err := runSIPp(t, work, "caller.xml", sippArgs("-d", "5000")...)
+	if err != nil {
+		t.Fatalf("first caller: %v\n%s", err, tail(out, 2000))
+	}
+	waitFor(t, 5*time.Second, "the ringing phone to be cancelled", func() bool {
+		o := agent.Output()
+		return strings.Count(o, "Incoming call") >= 1 && strings.Contains(o, "terminated")
+	})
+	first := lastCall(t, h.db)
+	if first.Disposition != "abandoned" || first.AgentID != "" || first.OfferedAt.IsZero() {
+		t.Errorf("first call: disposition=%q agent=%q offered=%v", first.Disposition, first.AgentID, first.OfferedAt)
+	}
+
+	// The same agent takes the next call.
+	done := make(chan error, 1)
+	go func() {
+		out, err := runSIPp(t, work, "caller.xml", sippArgs("-d", "6000")...)
+		if err != nil {
+			err = fmt.Errorf("%v\n%s", err, tail(out, 2000))
+		}
+		done <- err
+	}()
+	waitFor(t, 10*time.Second, "the second call to ring the agent", func() bool {
+		return strings.Count(agent.Output(), "Incoming call") >= 2
+	})
+	agent.command(t, "accept", "")
+	if err := <-done; err != nil {
+		t.Fatalf("second caller: %v", err)
+	}
+	waitFor(t, 5*time.Second, "second record closed", func() bool {
+		return strings.Count(h.Output(), "call ended") >= 2
+	})
+	second := lastCall(t, h.db)
+	if second.ID == first.ID || second.AgentID != "1002" || second.Disposition != "answered" {
+		t.Errorf("second call: id=%s agent=%q disposition=%q", second.ID, second.AgentID, second.Disposition)
+	}
+}

@@ -1,0 +1,123 @@
+// Package ivr holds Hotline's IVR flow language: the flow graph admins write in
+// YAML and a pure interpreter that turns caller input (digits, timeouts, lookup
+// results) into actions (play, collect, enqueue, hang up…). It imports only the
+// standard library; the call layer executes the actions.
+package ivr
+
+import (
+	"fmt"
+	"time"
+)
+
+// Flow is one IVR flow as written under `flows.<name>` in the configuration.
+type Flow struct {
+	Language string           `yaml:"language"` // prompt language: en or zh
+	Start    string           `yaml:"start"`    // first node
+	Nodes    map[string]*Node `yaml:"nodes"`
+}
+
+// Node is one step of a flow. Type selects which of the fields apply; the
+// validator rejects fields that do not belong to the type.
+type Node struct {
+	Type string `yaml:"type"`
+	Next string `yaml:"next,omitempty"`
+
+	// play
+	Prompts []string `yaml:"prompts,omitempty"`
+	BargeIn bool     `yaml:"barge_in,omitempty"`
+
+	// say: digits|number|currency|date|time of Value (a ${var} template)
+	Say   string `yaml:"say,omitempty"`
+	Value string `yaml:"value,omitempty"`
+
+	// menu
+	Prompt        string            `yaml:"prompt,omitempty"`
+	Options       map[string]string `yaml:"options,omitempty"` // digit -> node
+	Timeout       Duration          `yaml:"timeout,omitempty"`
+	Retries       int               `yaml:"retries,omitempty"`
+	InvalidPrompt string            `yaml:"invalid_prompt,omitempty"`
+	TimeoutPrompt string            `yaml:"timeout_prompt,omitempty"`
+	Fallback      string            `yaml:"fallback,omitempty"`
+
+	// collect
+	MinDigits         int      `yaml:"min_digits,omitempty"`
+	MaxDigits         int      `yaml:"max_digits,omitempty"`
+	Terminator        string   `yaml:"terminator,omitempty"`
+	FirstDigitTimeout Duration `yaml:"first_digit_timeout,omitempty"`
+	InterDigitTimeout Duration `yaml:"inter_digit_timeout,omitempty"`
+	Pattern           string   `yaml:"pattern,omitempty"`
+	Var               string   `yaml:"var,omitempty"`
+
+	// set
+	Vars map[string]string `yaml:"vars,omitempty"`
+
+	// switch
+	Cases   []Case `yaml:"cases,omitempty"`
+	Default string `yaml:"default,omitempty"`
+
+	// schedule
+	TimeZone string   `yaml:"timezone,omitempty"`
+	Hours    []Hours  `yaml:"hours,omitempty"`
+	Holidays []string `yaml:"holidays,omitempty"` // YYYY-MM-DD
+	Open     string   `yaml:"open,omitempty"`
+	Closed   string   `yaml:"closed,omitempty"`
+
+	// http
+	URL     string `yaml:"url,omitempty"`
+	Method  string `yaml:"method,omitempty"`
+	OnError string `yaml:"on_error,omitempty"`
+
+	// enqueue
+	Queue    string         `yaml:"queue,omitempty"`
+	Priority int            `yaml:"priority,omitempty"`
+	Skills   map[string]int `yaml:"skills,omitempty"`
+
+	// transfer: agent:<id>, ext:<number>, external:<number>
+	Target string `yaml:"target,omitempty"`
+
+	// voicemail / callback
+	MaxLength Duration `yaml:"max_length,omitempty"`
+	Box       string   `yaml:"box,omitempty"`
+
+	// survey (post-call flow name) and goto (subflow)
+	Flow string `yaml:"flow,omitempty"`
+}
+
+// Case is one branch of a switch node: If is an expression over variables.
+type Case struct {
+	If   string `yaml:"if"`
+	Next string `yaml:"next"`
+}
+
+// Hours is one business-hours window of a schedule node.
+type Hours struct {
+	Days  string `yaml:"days"`  // e.g. mon-fri, sat, sun
+	Start string `yaml:"start"` // HH:MM
+	End   string `yaml:"end"`   // HH:MM
+}
+
+// Duration is a time.Duration written in YAML as "5s", "1m30s" or a bare
+// number of seconds.
+type Duration time.Duration
+
+// UnmarshalText accepts Go duration syntax or an integer number of seconds.
+func (d *Duration) UnmarshalText(b []byte) error {
+	s := string(b)
+	var n int64
+	if _, err := fmt.Sscanf(s, "%d", &n); err == nil && fmt.Sprint(n) == s {
+		*d = Duration(time.Duration(n) * time.Second)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q (want e.g. 5s, 1m30s or seconds)", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes the duration in Go syntax.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
