@@ -62,8 +62,15 @@ func (a *acdActor) run() {
 		case ev := <-a.inbox:
 			switch e := ev.(type) {
 			case reconfigure:
-				a.execute(a.engine.Reconfigure(e.cfg))
-				e.reply <- nil
+				acts := a.engine.Reconfigure(e.cfg)
+				var err error
+				for _, x := range acts {
+					if r, ok := x.(acd.Rejected); ok {
+						err = r.Err
+					}
+				}
+				a.execute(acts)
+				e.reply <- err
 			case snapshotReq:
 				e.reply <- a.engine.Snapshot()
 			case acd.Event:
@@ -106,6 +113,9 @@ func (a *acdActor) snapshot() acd.Snapshot {
 // execute routes the engine's actions: decisions about a call go to its
 // actor, notifications go to the bus with the call's context.
 func (a *acdActor) execute(actions []acd.Action) {
+	// The engine reuses its action slice on the next Step, and executing an
+	// action may step the engine again: work on a copy.
+	actions = append([]acd.Action(nil), actions...)
 	for _, act := range actions {
 		switch x := act.(type) {
 		case acd.Offer:
@@ -131,3 +141,11 @@ func (a *acdActor) execute(actions []acd.Action) {
 		}
 	}
 }
+
+func acdCallerLeft(id string) acd.Event     { return acd.CallerLeft{CallID: id} }
+func acdExitKey(id string, d rune) acd.Event { return acd.ExitKey{CallID: id, Digit: string(d)} }
+
+// A phone that registers is an agent at the desk, logged in and ready; one
+// whose registration ends or expires is logged out.
+func acdAgentUp(id string) acd.Event   { return acd.AgentLogin{AgentID: id} }
+func acdAgentDown(id string) acd.Event { return acd.AgentLogout{AgentID: id} }

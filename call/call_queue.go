@@ -34,21 +34,21 @@ func (c *Call) onACD(a any) {
 		if c.phase != phaseQueued {
 			return
 		}
-		c.cancelOffers(string(a.Reason))
+		c.cancelOffers(a.Reason)
 		c.stopPlayback()
 		disp := "timeout"
 		switch a.Reason {
-		case acd.ReasonNoAgents:
+		case acd.ExitNoAgents:
 			disp = "no_agents"
-		case acd.ReasonFull:
+		case acd.ExitFull:
 			disp = "rejected"
-		case acd.ReasonExitKey:
+		case acd.ExitKeyPressed:
 			if a.Flow != "" {
 				c.startFlow(a.Flow)
 				return
 			}
 		}
-		c.end("switch", string(a.Reason), disp)
+		c.end("switch", a.Reason, disp)
 	case acd.Overflow:
 		if a.ToFlow != "" {
 			c.cancelOffers("overflow")
