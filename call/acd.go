@@ -142,7 +142,7 @@ func (a *acdActor) execute(actions []acd.Action) {
 	}
 }
 
-func acdCallerLeft(id string) acd.Event     { return acd.CallerLeft{CallID: id} }
+func acdCallerLeft(id string) acd.Event      { return acd.CallerLeft{CallID: id} }
 func acdExitKey(id string, d rune) acd.Event { return acd.ExitKey{CallID: id, Digit: string(d)} }
 
 // A phone that registers is an agent at the desk, logged in and ready; one

@@ -16,8 +16,10 @@ import (
 
 var _ cti.Controller = (*Switch)(nil)
 
-func errNotFound(what string) error   { return cti.NewError("not_found", what+" not found") }
-func errUnsupported(cmd string) error { return cti.NewError("not_supported", cmd+" is not supported yet") }
+func errNotFound(what string) error { return cti.NewError("not_found", what+" not found") }
+func errUnsupported(cmd string) error {
+	return cti.NewError("not_supported", cmd+" is not supported yet")
+}
 
 func (sw *Switch) knownAgent(id string) error {
 	for _, a := range sw.cfg().Agents {

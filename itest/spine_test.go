@@ -35,8 +35,13 @@ func testConfig(maxWait string) string {
     realm: hotline
     public_ip: 127.0.0.1
   rtp: { ip: 127.0.0.1, port_min: %d, port_max: %d }
+  http: { addr: "127.0.0.1:18080" }
   database: ./hotline.db
   log_level: debug
+cti:
+  listen: "127.0.0.1:17070"
+  tokens:
+    - { token: crm-secret, role: crm }
 trunks:
   - name: carrier
     sources: [127.0.0.1/32]
@@ -215,7 +220,7 @@ func TestCallerHangsUpWhileAgentRings(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "the ringing phone to be cancelled", func() bool {
 		o := agent.Output()
-		return strings.Count(o, "Incoming call") >= 1 && strings.Contains(o, "terminated")
+		return strings.Count(o, "Incoming call") >= 1 && strings.Contains(o, "session closed")
 	})
 	first := lastCall(t, h.db)
 	if first.Disposition != "abandoned" || first.AgentID != "" || first.OfferedAt.IsZero() {

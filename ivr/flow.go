@@ -70,12 +70,16 @@ type Node struct {
 	// enqueue
 	Queue    string         `yaml:"queue,omitempty"`
 	Priority int            `yaml:"priority,omitempty"`
+	// PriorityFrom is a ${var} template (e.g. "${http.priority}") that, when it
+	// expands to an integer, overrides Priority, so a lookup can raise it.
+	PriorityFrom string `yaml:"priority_from,omitempty"`
 	Skills   map[string]int `yaml:"skills,omitempty"`
 
 	// transfer: agent:<id>, ext:<number>, external:<number>
 	Target string `yaml:"target,omitempty"`
 
-	// voicemail / callback
+	// voicemail / callback (callback also uses the collect fields; survey
+	// uses prompt/var/retries to ask one question)
 	MaxLength Duration `yaml:"max_length,omitempty"`
 	Box       string   `yaml:"box,omitempty"`
 

@@ -2,22 +2,12 @@ package media
 
 import "github.com/zaf/g711"
 
-// transcode converts one frame between µ-law and A-law with zaf/g711's
-// direct tables (no trip through linear PCM); src is in codec from.
-func transcode(dst, src []byte, from Codec) {
-	if from == PCMU {
-		for i, b := range src {
-			dst[i] = g711.Ulaw2AlawFrame(b)
-		}
-		return
-	}
-	for i, b := range src {
-		dst[i] = g711.Alaw2UlawFrame(b)
-	}
-}
+// G.711 through zaf/g711's per-sample functions: they work on caller-owned
+// buffers, so the relay and playback paths never allocate.
 
-// encode turns linear samples into the codec's bytes.
-func encode(dst []byte, src []int16, c Codec) {
+// Encode writes len(src) codec bytes of linear samples into dst.
+func Encode(dst []byte, src []int16, c Codec) {
+	dst = dst[:len(src)]
 	if c == PCMA {
 		for i, s := range src {
 			dst[i] = g711.EncodeAlawFrame(s)
@@ -29,16 +19,9 @@ func encode(dst []byte, src []int16, c Codec) {
 	}
 }
 
-// decodeFrame turns a G.711 payload into linear samples (for detection,
-// mixing, recording; never on the relay path).
-func decodeFrame(c Codec, p []byte) []int16 {
-	out := make([]int16, len(p))
-	Decode(out, p, c)
-	return out
-}
-
-// Decode turns G.711 bytes into linear samples.
+// Decode writes len(src) linear samples of codec bytes into dst.
 func Decode(dst []int16, src []byte, c Codec) {
+	dst = dst[:len(src)]
 	if c == PCMA {
 		for i, b := range src {
 			dst[i] = g711.DecodeAlawFrame(b)
@@ -47,5 +30,24 @@ func Decode(dst []int16, src []byte, c Codec) {
 	}
 	for i, b := range src {
 		dst[i] = g711.DecodeUlawFrame(b)
+	}
+}
+
+// Transcode converts len(src) bytes from one law to the other with the
+// direct µ-law↔A-law tables (no trip through linear PCM); when from == to
+// it copies. dst and src may be the same slice.
+func Transcode(dst, src []byte, from, to Codec) {
+	dst = dst[:len(src)]
+	switch {
+	case from == to:
+		copy(dst, src)
+	case from == PCMU:
+		for i, b := range src {
+			dst[i] = g711.Ulaw2AlawFrame(b)
+		}
+	default:
+		for i, b := range src {
+			dst[i] = g711.Alaw2UlawFrame(b)
+		}
 	}
 }

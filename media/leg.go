@@ -1,117 +1,118 @@
-// Package media is Hotline's RTP layer for G.711 calls: a port pool, legs
-// (one UDP socket and one reader goroutine each), prompt playback paced at
-// 20 ms, RFC 4733 DTMF, and a bridge that relays two legs, transcoding only
-// when their codecs differ. It knows nothing of SIP.
 package media
 
 import (
-	"encoding/binary"
-	"errors"
 	"math/rand/v2"
 	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
-)
 
-// Codec is a leg's negotiated audio codec.
-type Codec uint8
-
-const (
-	PCMU Codec = iota
-	PCMA
-)
-
-func (c Codec) String() string {
-	if c == PCMA {
-		return "PCMA"
-	}
-	return "PCMU"
-}
-
-// PT is the static RTP payload type of the codec.
-func (c Codec) PT() uint8 {
-	if c == PCMA {
-		return 8
-	}
-	return 0
-}
-
-// ErrClosed: the leg was closed.
-var ErrClosed = errors.New("media: leg closed")
-
-const (
-	samplesPerFrame = 160 // 20 ms at 8 kHz
-	maxPacket       = 1500
+	"github.com/pion/rtp"
 )
 
 // Stats counts a leg's traffic.
 type Stats struct {
-	RxPackets, TxPackets, RxBytes, TxBytes, RxLost uint64
+	RxPackets, RxBytes uint64
+	RxLost             uint64 // by sequence-number gaps
+	RxDropped          uint64 // from unexpected sources or malformed
+	TxPackets, TxBytes uint64
 }
 
-// Leg is one RTP endpoint of a call. Its reader goroutine delivers inbound
-// audio to the current sink (a bridge partner) and DTMF to OnDTMF.
+// Leg is one RTP endpoint of a call: one UDP socket and one reader
+// goroutine. Inbound audio and RFC 4733 events go to the current Sink (a
+// bridge partner, a recorder) and digits to the OnDTMF callback; outbound
+// media from any source leaves as one RTP stream (one SSRC, continuous
+// sequence numbers and timestamps), so switching from a prompt to music to
+// bridged audio never makes the far end's decoder resynchronise.
 type Leg struct {
-	conn  *net.UDPConn
-	pool  *PortPool
-	port  int
-	done  chan struct{}
-	close sync.Once
+	conn       *net.UDPConn
+	pool       *PortPool
+	local      netip.AddrPort
+	closing    chan struct{}
+	readerDone chan struct{}
+	closeOnce  sync.Once
 
-	mu      sync.Mutex // guards remote/codec/dtmfPT/latched and the outbound stream state
-	remote  netip.AddrPort
-	latched bool
-	codec   Codec
-	dtmfPT  int
-	// outbound stream: one SSRC, continuous seq/timestamp across sources
-	ssrc    uint32
-	seq     uint16
-	ts      uint32
-	lastOut time.Time
-	wbuf    [maxPacket]byte
-	// event timestamp mapping for relayed RFC 4733 events
-	evSrcTS, evOutTS uint32
-	evActive         bool
+	// Owned by the reader goroutine.
+	rbuf    [maxPacket]byte
+	rpkt    rtp.Packet
+	frame   Frame
+	pcm     [maxPacket]int16
+	rxDTMF  dtmfState
+	inband  DTMFDetector
+	rxSSRC  uint32
+	rxSeq   uint16
+	rxSeen  bool
+	inbandW bool // detector state valid (reset when re-enabled)
 
-	sink   atomic.Pointer[Leg] // bridge partner receiving our inbound audio
-	onDTMF atomic.Pointer[func(rune)]
-
-	rx       dtmfState
-	lastRx   atomic.Int64 // unix nano of the last inbound packet
-	rxSeq    uint16
-	rxSeen   bool
-	stats    Stats
-	statsMu  sync.Mutex
+	sink     atomic.Pointer[sinkRef]
+	onDTMF   atomic.Pointer[func(rune)]
 	inbandOn atomic.Bool
-	inband   *DTMFDetector
+	lastRx   atomic.Int64 // unix nanoseconds of the last accepted packet
+	st       struct{ rxPackets, rxBytes, rxLost, rxDropped, txPackets, txBytes atomic.Uint64 }
+
+	mu        sync.Mutex     // guards the fields below; never held while calling out
+	remote    netip.AddrPort // where we send
+	sdpRemote netip.AddrPort // what the far end's SDP said
+	latched   bool
+	codec     Codec
+	dtmfPT    int
+	owner     any // the source allowed to write: *Playback, *BridgeHandle or nil
+	playback  *Playback
+	bridge    *BridgeHandle
+	// outbound stream
+	out     rtp.Packet
+	wbuf    [maxPacket]byte
+	scratch [maxPacket]byte
+	ts      uint32    // timestamp of the next audio frame
+	tsTime  time.Time // wall-clock time ts is due
+	evSrcTS uint32    // relayed RFC 4733 event being sent, by source timestamp
+	evOutTS uint32
+	evOn    bool
 }
 
-func newLeg(conn *net.UDPConn, pool *PortPool, port int) *Leg {
+func newLeg(conn *net.UDPConn, pool *PortPool, local netip.AddrPort) *Leg {
 	l := &Leg{
-		conn: conn, pool: pool, port: port, done: make(chan struct{}),
-		ssrc: rand.Uint32(), seq: uint16(rand.Uint32()), ts: rand.Uint32(), dtmfPT: -1,
-		inband: NewDTMFDetector(),
+		conn: conn, pool: pool, local: local,
+		closing: make(chan struct{}), readerDone: make(chan struct{}),
+		dtmfPT: -1, ts: rand.Uint32(),
 	}
+	l.out.Version = 2
+	l.out.SSRC = rand.Uint32()
+	l.out.SequenceNumber = uint16(rand.Uint32())
 	go l.readLoop()
 	return l
 }
 
 // LocalPort is the leg's RTP port.
-func (l *Leg) LocalPort() int { return l.port }
+func (l *Leg) LocalPort() int { return int(l.local.Port()) }
 
-// SetRemote points the leg at the far end with the negotiated codec and
-// telephone-event payload type (-1 when none).
+// LocalAddr is the address the leg's socket is bound to.
+func (l *Leg) LocalAddr() netip.AddrPort { return l.local }
+
+// SSRC is the leg's outbound stream identifier.
+func (l *Leg) SSRC() uint32 { return l.out.SSRC }
+
+// SetRemote points the leg at the far end's SDP address with the
+// negotiated codec and telephone-event payload type (-1 when none). A leg
+// that already latched onto a NAT'd source keeps it while the far end's
+// SDP address is unchanged (a re-INVITE refreshing the session).
 func (l *Leg) SetRemote(addr netip.AddrPort, codec Codec, dtmfPT int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.latched || addr.Addr() != l.remote.Addr() {
-		l.remote = addr
-		l.latched = false
+	if !l.latched || !l.sdpRemote.IsValid() || addr != l.sdpRemote {
+		l.remote, l.latched = addr, false
 	}
+	l.sdpRemote = addr
 	l.codec = codec
 	l.dtmfPT = dtmfPT
+}
+
+// Remote is where the leg sends: the SDP address, or the latched source.
+func (l *Leg) Remote() netip.AddrPort {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.remote
 }
 
 // Codec returns the negotiated codec.
@@ -122,213 +123,181 @@ func (l *Leg) Codec() Codec {
 }
 
 // OnDTMF sets the function called with each digit received (RFC 4733 or,
-// when enabled, in-band tones), from the reader goroutine.
-func (l *Leg) OnDTMF(fn func(rune)) { l.onDTMF.Store(&fn) }
+// when enabled, in-band). It runs on the reader goroutine: post the digit
+// to the call's inbox and return; never Close the leg from it.
+func (l *Leg) OnDTMF(fn func(digit rune)) {
+	if fn == nil {
+		l.onDTMF.Store(nil)
+		return
+	}
+	l.onDTMF.Store(&fn)
+}
 
-// EnableInbandDTMF turns on the Goertzel detector for trunks that send
-// digits only as tones.
+// EnableInbandDTMF turns the Goertzel detector on for trunks that send
+// digits only as tones in the audio.
 func (l *Leg) EnableInbandDTMF(on bool) { l.inbandOn.Store(on) }
 
-// LastRx is when the last packet arrived (zero if none yet).
-func (l *Leg) LastRx() time.Time {
-	n := l.lastRx.Load()
-	if n == 0 {
-		return time.Time{}
+// SetSink installs where inbound media goes (nil: nowhere). Bridge uses it;
+// so will a recorder.
+func (l *Leg) SetSink(s Sink) {
+	if s == nil {
+		l.sink.Store(nil)
+		return
 	}
-	return time.Unix(0, n)
+	l.sink.Store(&sinkRef{s})
+}
+
+// LastRx is when the last accepted packet arrived (zero if none yet), for
+// RTP timeout detection.
+func (l *Leg) LastRx() time.Time {
+	if n := l.lastRx.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
 }
 
 // Stats returns the leg's counters.
 func (l *Leg) Stats() Stats {
-	l.statsMu.Lock()
-	defer l.statsMu.Unlock()
-	return l.stats
+	return Stats{
+		RxPackets: l.st.rxPackets.Load(), RxBytes: l.st.rxBytes.Load(),
+		RxLost: l.st.rxLost.Load(), RxDropped: l.st.rxDropped.Load(),
+		TxPackets: l.st.txPackets.Load(), TxBytes: l.st.txBytes.Load(),
+	}
 }
 
-// Close stops the reader, releases the port; safe to call twice.
+// Close stops playback, leaves any bridge, closes the socket, waits for the
+// reader goroutine and returns the port to the pool. Safe to call twice.
 func (l *Leg) Close() {
-	l.close.Do(func() {
-		close(l.done)
+	l.closeOnce.Do(func() {
+		close(l.closing)
 		_ = l.conn.Close()
+		<-l.readerDone
+		l.mu.Lock()
+		pb, br := l.playback, l.bridge
+		l.playback, l.owner = nil, nil
+		l.mu.Unlock()
+		if pb != nil {
+			pb.Stop()
+		}
+		if br != nil {
+			br.Unbridge()
+		}
+		l.sink.Store(nil)
 		if l.pool != nil {
-			l.pool.release(l.port)
+			l.pool.release(l)
 		}
 	})
 }
 
-func (l *Leg) closed() bool {
+func (l *Leg) isClosed() bool {
 	select {
-	case <-l.done:
+	case <-l.closing:
 		return true
 	default:
 		return false
 	}
 }
 
-// writeAudio sends one frame of audio already in the leg's codec. samples
-// advances the timestamp; marker flags a new talk spurt or source.
-func (l *Leg) writeAudio(payload []byte, samples uint32, marker bool) error {
+// WriteAudio sends one frame already in the leg's codec; samples advances
+// the timestamp (160 for 20 ms). marker flags a new talk spurt. It writes
+// whatever else owns the leg's output: callers that mix sources arbitrate.
+func (l *Leg) WriteAudio(payload []byte, samples uint32, marker bool) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.writeLocked(l.codec.PT(), payload, samples, marker, l.ts)
+	return l.sendAudioLocked(payload, samples, marker)
 }
 
-// writeLocked builds the packet in the leg's own buffer (no allocation)
-// and advances seq, and the timestamp by samples.
-func (l *Leg) writeLocked(pt uint8, payload []byte, samples uint32, marker bool, ts uint32) error {
-	if !l.remote.IsValid() || l.remote.Port() == 0 || l.remote.Addr().IsUnspecified() {
-		l.ts += samples
-		return nil
-	}
-	now := time.Now()
-	if !l.lastOut.IsZero() && now.Sub(l.lastOut) > 100*time.Millisecond {
-		marker = true // a gap in what we send starts a new talk spurt
-	}
-	l.lastOut = now
-	b := l.wbuf[:12+len(payload)]
-	b[0] = 0x80
-	b[1] = pt
-	if marker {
-		b[1] |= 0x80
-	}
-	binary.BigEndian.PutUint16(b[2:], l.seq)
-	binary.BigEndian.PutUint32(b[4:], ts)
-	binary.BigEndian.PutUint32(b[8:], l.ssrc)
-	copy(b[12:], payload)
-	l.seq++
-	l.ts += samples
-	_, err := l.conn.WriteToUDPAddrPort(b, l.remote)
-	if err == nil {
-		l.statsMu.Lock()
-		l.stats.TxPackets++
-		l.stats.TxBytes += uint64(len(b))
-		l.statsMu.Unlock()
-	}
-	return err
-}
-
-// writeEvent relays an RFC 4733 event packet with the leg's own stream
-// identity; one event keeps one timestamp, as the RFC requires.
-func (l *Leg) writeEvent(srcTS uint32, payload []byte, marker bool) {
+// writeAs sends audio from a source (playback, bridge) only while that
+// source owns the leg's output; converted from codec from when needed.
+func (l *Leg) writeAs(owner any, from Codec, payload []byte, samples uint32, marker bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.dtmfPT < 0 {
+	if l.owner != owner {
 		return
 	}
-	if !l.evActive || srcTS != l.evSrcTS {
-		l.evActive, l.evSrcTS, l.evOutTS = true, srcTS, l.ts
+	if from != l.codec {
+		n := min(len(payload), len(l.scratch))
+		Transcode(l.scratch[:n], payload[:n], from, l.codec)
+		payload = l.scratch[:n]
+	}
+	_ = l.sendAudioLocked(payload, samples, marker)
+}
+
+// sendAudioLocked keeps the timestamp on the wall clock: after a pause in
+// what we send (no prompt, a silent bridge partner, a DTMF event) it jumps
+// by the time elapsed and sets the marker, as a phone does after silence
+// suppression, so the far end's jitter buffer keeps its playout delay.
+func (l *Leg) sendAudioLocked(payload []byte, samples uint32, marker bool) error {
+	now := time.Now()
+	if l.catchUpLocked(now) {
 		marker = true
 	}
-	_ = l.writeLocked(uint8(l.dtmfPT), payload, 0, marker, l.evOutTS)
+	ts := l.ts
+	l.ts += samples
+	l.tsTime = now.Add(time.Duration(samples) * time.Second / sampleRate)
+	return l.sendLocked(l.codec.PT(), ts, payload, marker)
 }
 
-func (l *Leg) readLoop() {
-	buf := make([]byte, maxPacket)
-	for {
-		n, src, err := l.conn.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if l.closed() || errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		if n < 12 || buf[0]>>6 != 2 {
-			continue // not RTP (RTCP on this port, STUN, garbage)
-		}
-		l.receive(buf[:n], src)
+const maxLate = 100 * time.Millisecond
+
+func (l *Leg) catchUpLocked(now time.Time) bool {
+	if l.tsTime.IsZero() {
+		l.tsTime = now
+		return true
 	}
+	late := now.Sub(l.tsTime)
+	if late <= maxLate {
+		return false
+	}
+	l.ts += uint32(late / (time.Second / sampleRate))
+	l.tsTime = now
+	return true
 }
 
-func (l *Leg) receive(p []byte, src netip.AddrPort) {
-	pt := int(p[1] & 0x7f)
-	if pt >= 72 && pt <= 76 {
-		return // RTCP multiplexed on the RTP port
-	}
-	hdr := 12 + 4*int(p[0]&0x0f)
-	if p[0]&0x10 != 0 { // header extension
-		if len(p) < hdr+4 {
-			return
-		}
-		hdr += 4 + 4*int(binary.BigEndian.Uint16(p[hdr+2:]))
-	}
-	if len(p) < hdr {
-		return
-	}
-	end := len(p)
-	if p[0]&0x20 != 0 { // padding
-		pad := int(p[len(p)-1])
-		if pad > end-hdr {
-			return
-		}
-		end -= pad
-	}
-	payload := p[hdr:end]
-	seq := binary.BigEndian.Uint16(p[2:])
-	ts := binary.BigEndian.Uint32(p[4:])
-	marker := p[1]&0x80 != 0
-
-	l.mu.Lock()
-	if !l.latched {
-		// Symmetric RTP: answer to where the caller's packets really come
-		// from, which behind NAT is not the address in its SDP.
-		l.remote, l.latched = src, true
-	}
-	dtmfPT, codec := l.dtmfPT, l.codec
-	l.mu.Unlock()
-
-	l.lastRx.Store(time.Now().UnixNano())
-	l.statsMu.Lock()
-	l.stats.RxPackets++
-	l.stats.RxBytes += uint64(len(p))
-	if l.rxSeen {
-		if gap := seq - l.rxSeq; gap > 1 && gap < 1000 {
-			l.stats.RxLost += uint64(gap - 1)
-		}
-	}
-	l.rxSeq, l.rxSeen = seq, true
-	l.statsMu.Unlock()
-
-	sink := l.sink.Load()
-	if pt == dtmfPT && dtmfPT >= 0 {
-		if d, ok := l.rx.event(ts, payload); ok {
-			l.digit(d)
-		}
-		if sink != nil {
-			sink.writeEvent(ts, payload, marker)
-		}
-		return
-	}
-	if pt != int(codec.PT()) {
-		return // a codec we did not negotiate (comfort noise…)
-	}
-	if l.inbandOn.Load() {
-		for _, d := range l.inband.Feed(decodeFrame(codec, payload)) {
-			l.digit(d)
-		}
-	}
-	if sink != nil {
-		sink.relayAudio(codec, payload, marker)
-	}
-}
-
-func (l *Leg) digit(d rune) {
-	if fn := l.onDTMF.Load(); fn != nil {
-		(*fn)(d)
-	}
-}
-
-// relayAudio writes audio received on a partner leg, transcoding µ-law ↔
-// A-law in place in the leg's scratch buffer when the codecs differ.
-func (l *Leg) relayAudio(from Codec, payload []byte, marker bool) {
+// writeEventAs relays an RFC 4733 packet under the leg's own stream
+// identity and telephone-event type; all packets of one event (one source
+// timestamp) keep one timestamp, as the RFC requires.
+func (l *Leg) writeEventAs(owner any, srcTS uint32, payload []byte, marker bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if from == l.codec {
-		_ = l.writeLocked(l.codec.PT(), payload, uint32(len(payload)), marker, l.ts)
-		return
+	if l.owner != owner || l.dtmfPT < 0 {
+		return // the far end takes no telephone-events; the digit was still reported
 	}
-	n := min(len(payload), maxPacket-12)
-	out := l.wbuf[12 : 12+n] // transcoded straight into the packet buffer
-	transcode(out, payload[:n], from)
-	b := l.wbuf[12 : 12+n]
-	_ = l.writeLocked(l.codec.PT(), b, uint32(n), marker, l.ts)
+	if !l.evOn || srcTS != l.evSrcTS {
+		l.catchUpLocked(time.Now())
+		l.evOn, l.evSrcTS, l.evOutTS = true, srcTS, l.ts
+		marker = true
+	}
+	_ = l.sendLocked(uint8(l.dtmfPT), l.evOutTS, payload, marker)
+	// The event's duration is time on the stream too: what follows (audio,
+	// the next event) must not reuse its timestamps.
+	if _, _, dur, ok := DecodeEvent(payload); ok {
+		if end := l.evOutTS + uint32(dur); int32(end-l.ts) > 0 {
+			l.ts, l.tsTime = end, time.Now()
+		}
+	}
+}
+
+// sendLocked marshals into the leg's reused buffer: no allocation.
+func (l *Leg) sendLocked(pt uint8, ts uint32, payload []byte, marker bool) error {
+	r := l.remote
+	if !r.IsValid() || r.Port() == 0 || r.Addr().IsUnspecified() {
+		return nil // no far end yet, or on hold with c=0.0.0.0
+	}
+	l.out.PayloadType = pt
+	l.out.Marker = marker
+	l.out.Timestamp = ts
+	l.out.Payload = payload
+	n, err := l.out.MarshalTo(l.wbuf[:])
+	l.out.Payload = nil
+	if err != nil {
+		return err
+	}
+	l.out.SequenceNumber++
+	if _, err := l.conn.WriteToUDPAddrPort(l.wbuf[:n], r); err != nil {
+		return err
+	}
+	l.st.txPackets.Add(1)
+	l.st.txBytes.Add(uint64(n))
+	return nil
 }

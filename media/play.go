@@ -2,145 +2,145 @@ package media
 
 import (
 	"context"
-	"encoding/binary"
-	"errors"
-	"fmt"
 	"sync"
 	"time"
-
-	"github.com/zaf/g711"
 )
-
-// ErrWAV: a prompt file Hotline cannot play.
-var ErrWAV = errors.New("media: unsupported WAV")
-
-// ReadWAV decodes an 8 kHz mono WAV (16-bit PCM, µ-law or A-law) into
-// linear samples, skipping chunks it does not need.
-func ReadWAV(b []byte) ([]int16, error) {
-	if len(b) < 12 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
-		return nil, fmt.Errorf("%w: not RIFF/WAVE", ErrWAV)
-	}
-	var format, channels, bits uint16
-	var rate uint32
-	haveFmt := false
-	for off := 12; off+8 <= len(b); {
-		id := string(b[off : off+4])
-		n := int(binary.LittleEndian.Uint32(b[off+4:]))
-		off += 8
-		if n < 0 || off+n > len(b) {
-			n = len(b) - off // a file cut short by a crash: play what is there
-		}
-		switch id {
-		case "fmt ":
-			if n < 16 {
-				return nil, fmt.Errorf("%w: short fmt chunk", ErrWAV)
-			}
-			format = binary.LittleEndian.Uint16(b[off:])
-			channels = binary.LittleEndian.Uint16(b[off+2:])
-			rate = binary.LittleEndian.Uint32(b[off+4:])
-			bits = binary.LittleEndian.Uint16(b[off+14:])
-			haveFmt = true
-		case "data":
-			if !haveFmt {
-				return nil, fmt.Errorf("%w: data before fmt", ErrWAV)
-			}
-			if channels != 1 || rate != 8000 {
-				return nil, fmt.Errorf("%w: %d channels at %d Hz (want mono 8000 Hz)", ErrWAV, channels, rate)
-			}
-			data := b[off : off+n]
-			switch {
-			case format == 1 && bits == 16:
-				out := make([]int16, len(data)/2)
-				for i := range out {
-					out[i] = int16(binary.LittleEndian.Uint16(data[2*i:]))
-				}
-				return out, nil
-			case format == 7:
-				out := make([]int16, len(data))
-				for i, x := range data {
-					out[i] = g711.DecodeUlawFrame(x)
-				}
-				return out, nil
-			case format == 6:
-				out := make([]int16, len(data))
-				for i, x := range data {
-					out[i] = g711.DecodeAlawFrame(x)
-				}
-				return out, nil
-			}
-			return nil, fmt.Errorf("%w: format %d, %d bits", ErrWAV, format, bits)
-		}
-		off += n + n%2
-	}
-	return nil, fmt.Errorf("%w: no data chunk", ErrWAV)
-}
 
 // Playback is audio being played into a leg.
 type Playback struct {
+	leg      *Leg
 	stop     chan struct{}
 	done     chan struct{}
 	stopOnce sync.Once
 }
 
-// Stop ends the playback early; Done closes once it has stopped.
+// Stop ends the playback early; it returns at once (wait on Done).
 func (p *Playback) Stop() { p.stopOnce.Do(func() { close(p.stop) }) }
 
-// Done is closed when the audio finished or was stopped.
+// Done is closed when the audio finished, was stopped, or the leg closed.
 func (p *Playback) Done() <-chan struct{} { return p.done }
 
-// Play sends the WAVs in sequence (looped when loop is set, for music on
-// hold) into the leg, one 20 ms frame per tick on an absolute schedule so
-// pacing does not drift. Undecodable WAVs are skipped.
+// maxBurst bounds how many frames a late tick may catch up on: after a
+// longer stall the schedule skips ahead rather than flooding the far end.
+const maxBurst = 3
+
+// Play sends the WAVs in sequence (again and again when loop is set: music
+// on hold) into the leg in its current codec, one 20 ms frame per tick of
+// a Ticker, counting frames against the absolute start time so pacing
+// never drifts. It stops any playback already on the leg and takes the
+// leg's output from a bridge until it ends. WAVs that cannot be parsed are
+// skipped (checked when configuration loads); with none left Done closes
+// at once.
 func Play(ctx context.Context, l *Leg, wavs [][]byte, loop bool) *Playback {
-	p := &Playback{stop: make(chan struct{}), done: make(chan struct{})}
-	var samples []int16
-	for _, w := range wavs {
-		s, err := ReadWAV(w)
-		if err == nil {
-			samples = append(samples, s...)
+	p := &Playback{leg: l, stop: make(chan struct{}), done: make(chan struct{})}
+	var srcs []*WAV
+	for _, b := range wavs {
+		if w, err := ParseWAV(b); err == nil && w.Samples() > 0 {
+			srcs = append(srcs, w)
 		}
 	}
-	go p.run(ctx, l, samples, loop)
+	l.mu.Lock()
+	if l.isClosed() || len(srcs) == 0 {
+		l.mu.Unlock()
+		close(p.done)
+		return p
+	}
+	prev := l.playback
+	l.playback, l.owner = p, p
+	l.mu.Unlock()
+	if prev != nil {
+		prev.Stop()
+	}
+	go p.run(ctx, srcs, loop)
 	return p
 }
 
-func (p *Playback) run(ctx context.Context, l *Leg, samples []int16, loop bool) {
-	defer close(p.done)
-	if len(samples) == 0 {
+func (p *Playback) run(ctx context.Context, srcs []*WAV, loop bool) {
+	defer p.finish()
+	r := wavReader{srcs: srcs, loop: loop}
+	var frame [samplesPerFrame]byte
+	send := func(first bool) bool {
+		c := p.leg.Codec()
+		more := r.read(frame[:], c)
+		p.leg.writeAs(p, c, frame[:], samplesPerFrame, first)
+		return more
+	}
+	t := time.NewTicker(frameDuration)
+	defer t.Stop()
+	start := time.Now()
+	if !send(true) {
 		return
 	}
-	var frame [samplesPerFrame]byte
-	var pcm [samplesPerFrame]int16
-	start := time.Now()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	pos := 0
-	first := true
-	for n := 0; ; n++ {
+	sent := 1
+	for {
 		select {
 		case <-p.stop:
 			return
 		case <-ctx.Done():
 			return
-		case <-l.done:
+		case <-p.leg.closing:
 			return
-		case <-timer.C:
-		}
-		if pos >= len(samples) {
-			if !loop {
-				return
+		case now := <-t.C:
+			due := int(now.Sub(start)/frameDuration) + 1
+			if due-sent > maxBurst {
+				sent = due - maxBurst
 			}
-			pos = 0
+			for ; sent < due; sent++ {
+				if !send(false) {
+					return
+				}
+			}
 		}
-		k := copy(pcm[:], samples[pos:])
-		for i := k; i < samplesPerFrame; i++ {
-			pcm[i] = 0 // pad the last frame with silence
-		}
-		pos += k
-		encode(frame[:], pcm[:], l.Codec())
-		_ = l.writeAudio(frame[:], samplesPerFrame, first)
-		first = false
-		next := start.Add(time.Duration(n+1) * 20 * time.Millisecond)
-		timer.Reset(time.Until(next))
 	}
+}
+
+// finish hands the leg's output back to its bridge, if any.
+func (p *Playback) finish() {
+	l := p.leg
+	l.mu.Lock()
+	if l.playback == p {
+		l.playback = nil
+	}
+	if l.owner == p {
+		l.owner = nil
+		if l.bridge != nil {
+			l.owner = l.bridge
+		}
+	}
+	l.mu.Unlock()
+	close(p.done)
+}
+
+// wavReader walks the prompts as one continuous stream, so a sequence of
+// WAVs ("your call", "is number", "three") plays without gaps.
+type wavReader struct {
+	srcs []*WAV
+	i    int // current source
+	pos  int // sample in it
+	loop bool
+}
+
+// read fills dst in codec c and reports whether audio remains; the tail of
+// the last frame is silence.
+func (r *wavReader) read(dst []byte, c Codec) bool {
+	for n := 0; n < len(dst); {
+		if r.i == len(r.srcs) {
+			if !r.loop {
+				for ; n < len(dst); n++ {
+					dst[n] = c.silence()
+				}
+				return false
+			}
+			r.i = 0
+		}
+		w := r.srcs[r.i]
+		k := min(len(dst)-n, w.Samples()-r.pos)
+		w.encodeTo(dst[n:n+k], r.pos, c)
+		n += k
+		r.pos += k
+		if r.pos == w.Samples() {
+			r.i, r.pos = r.i+1, 0
+		}
+	}
+	return r.loop || r.i < len(r.srcs)
 }

@@ -38,6 +38,11 @@ type digester struct {
 	ttl    time.Duration
 	now    func() time.Time
 
+	// algorithms challenged, in order. Only MD5 by default: deployed phones
+	// (baresip 1.0's libre among them) give up on a challenge list holding
+	// an algorithm they do not know instead of skipping it.
+	algorithms []string
+
 	mu  sync.Mutex
 	ncs map[string]int // nonce -> highest nc accepted
 }
@@ -45,7 +50,7 @@ type digester struct {
 func newDigester(realm string, now func() time.Time) *digester {
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
-	return &digester{realm: realm, secret: secret, ttl: 5 * time.Minute, now: now, ncs: map[string]int{}}
+	return &digester{realm: realm, secret: secret, ttl: 5 * time.Minute, now: now, ncs: map[string]int{}, algorithms: []string{"MD5"}}
 }
 
 func (d *digester) nonce() string {
@@ -76,18 +81,20 @@ func (d *digester) checkNonce(n string) error {
 	return nil
 }
 
-// challenges returns WWW-Authenticate values, most compatible first: many
-// deployed phones only read the first challenge and only know MD5.
+// challenges returns one WWW-Authenticate value per configured algorithm
+// (RFC 8760: the client uses the first it supports). A response with
+// either MD5 or SHA-256 is verified whatever was challenged.
 func (d *digester) challenges(stale bool) []string {
 	n := d.nonce()
 	st := ""
 	if stale {
 		st = ", stale=true"
 	}
-	return []string{
-		fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=MD5, qop="auth"%s`, d.realm, n, st),
-		fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=SHA-256, qop="auth"%s`, d.realm, n, st),
+	out := make([]string, 0, len(d.algorithms))
+	for _, alg := range d.algorithms {
+		out = append(out, fmt.Sprintf(`Digest realm="%s", nonce="%s", algorithm=%s, qop="auth"%s`, d.realm, n, alg, st))
 	}
+	return out
 }
 
 // verify checks an Authorization header value for method against the

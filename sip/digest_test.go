@@ -31,6 +31,7 @@ func authorize(t *testing.T, h func() hash.Hash, alg, chal, user, pass, method, 
 func TestDigestVerify(t *testing.T) {
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	d := newDigester("hotline", func() time.Time { return now })
+	d.algorithms = []string{"MD5", "SHA-256"}
 	pw := func(u string) (string, bool) { return map[string]string{"1001": "alice1001"}[u], u == "1001" }
 	ch := d.challenges(false)
 	if len(ch) != 2 {

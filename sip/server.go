@@ -37,8 +37,10 @@ type Config struct {
 	Realm    string
 	Trunks   []Trunk
 	Agents   map[string]string // agent id -> password
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// DigestAlgorithms are challenged in order; default MD5 only.
+	DigestAlgorithms []string
+	Logger           *slog.Logger
+	Now              func() time.Time
 }
 
 // Handler receives what the SIP layer cannot decide alone.
@@ -101,6 +103,9 @@ func New(cfg Config, h Handler) (*Server, error) {
 		log: cfg.Logger, now: cfg.Now, handler: h, ua: ua, srv: srv, client: client,
 		digest: newDigester(cfg.Realm, cfg.Now), reg: newRegistrar(),
 		contacts: map[string]sip.ContactHeader{}, done: make(chan struct{}),
+	}
+	if len(cfg.DigestAlgorithms) > 0 {
+		s.digest.algorithms = cfg.DigestAlgorithms
 	}
 	s.Reconfigure(cfg)
 	srv.OnInvite(s.handleInvite)

@@ -39,9 +39,9 @@ func startServer(t *testing.T, trunkSrc string) (*Server, *recorder) {
 	s, err := New(Config{
 		Listen:   []Listen{{Transport: "udp", Addr: "127.0.0.1:0"}},
 		PublicIP: "127.0.0.1", Realm: "hotline",
-		Trunks:   []Trunk{{Name: "carrier", Sources: []netip.Prefix{netip.MustParsePrefix(trunkSrc)}}},
-		Agents:   map[string]string{"1001": "alice1001"},
-		Logger:   slog.New(slog.DiscardHandler),
+		Trunks: []Trunk{{Name: "carrier", Sources: []netip.Prefix{netip.MustParsePrefix(trunkSrc)}}},
+		Agents: map[string]string{"1001": "alice1001"},
+		Logger: slog.New(slog.DiscardHandler),
 	}, rec)
 	if err != nil {
 		t.Fatal(err)

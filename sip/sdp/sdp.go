@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -46,7 +47,12 @@ type Media struct {
 	Codecs []Codec        // audio formats in the order offered
 	DTMF   *Codec         // telephone-event, when offered
 	Dir    Direction
-	Ptime  int // ms; 0 when absent
+	Ptime  int    // ms; 0 when absent
+	Proto  string // RTP/AVP, RTP/SAVP, UDP/TLS/RTP/SAVPF…
+
+	// From o=: a re-INVITE whose version did not change is a session
+	// refresh, not a new offer.
+	SessionID, SessionVersion uint64
 }
 
 var (
@@ -56,6 +62,8 @@ var (
 	ErrNoAudio = errors.New("sdp: no audio stream")
 	// ErrNoCodec: no audio format in common.
 	ErrNoCodec = errors.New("sdp: no common codec")
+	// ErrTransport: the stream wants SRTP or DTLS, which SIP legs do not speak.
+	ErrTransport = errors.New("sdp: unsupported media transport")
 )
 
 // Error carries the SIP status an SDP failure should be answered with.
@@ -90,6 +98,8 @@ func Parse(b []byte) (*Media, error) {
 		rtpmap              = map[uint8]Codec{}
 		inAudio, done       bool
 		sawV                bool
+		mediaDir            bool // the audio stream states its own direction
+		sessID, sessVer     uint64
 	)
 	for _, raw := range bytes.Split(b, []byte("\n")) {
 		line := strings.TrimRight(string(raw), "\r")
@@ -103,6 +113,11 @@ func Parse(b []byte) (*Media, error) {
 		switch k {
 		case 'v':
 			sawV = v == "0"
+		case 'o':
+			if f := strings.Fields(v); len(f) == 6 {
+				sessID, _ = strconv.ParseUint(f[1], 10, 64)
+				sessVer, _ = strconv.ParseUint(f[2], 10, 64)
+			}
 		case 'c':
 			f := strings.Fields(v)
 			if len(f) != 3 || f[0] != "IN" || (f[1] != "IP4" && f[1] != "IP6") {
@@ -141,7 +156,7 @@ func Parse(b []byte) (*Media, error) {
 				}
 				pts = append(pts, uint8(n))
 			}
-			m = &Media{Dir: SendRecv}
+			m = &Media{Dir: SendRecv, Proto: f[2]}
 			inAudio = true
 		case 'a':
 			name, val, _ := strings.Cut(v, ":")
@@ -149,7 +164,7 @@ func Parse(b []byte) (*Media, error) {
 				if m == nil {
 					sessDir = d
 				} else if inAudio {
-					m.Dir = Direction(d)
+					m.Dir, mediaDir = Direction(d), true
 				}
 				continue
 			}
@@ -184,9 +199,10 @@ func Parse(b []byte) (*Media, error) {
 	if m == nil || port == 0 {
 		return nil, fail(ErrNoAudio, "")
 	}
-	if sessDir >= 0 && m.Dir == SendRecv {
+	if sessDir >= 0 && !mediaDir {
 		m.Dir = Direction(sessDir)
 	}
+	m.SessionID, m.SessionVersion = sessID, sessVer
 	addr := mediaAddr
 	if addr == "" {
 		addr = sessAddr
@@ -196,8 +212,14 @@ func Parse(b []byte) (*Media, error) {
 		return nil, fail(ErrBadSDP, "connection address %q", addr)
 	}
 	m.Addr = netip.AddrPortFrom(ip, uint16(port))
-	if ip.IsUnspecified() && m.Dir == SendRecv {
-		m.Dir = SendOnly // RFC 2543 hold: c=0.0.0.0
+	if ip.IsUnspecified() {
+		// RFC 2543 hold: c=0.0.0.0 means "send me nothing".
+		switch m.Dir {
+		case SendRecv:
+			m.Dir = SendOnly
+		case RecvOnly:
+			m.Dir = Inactive
+		}
 	}
 	for _, pt := range pts {
 		c, ok := rtpmap[pt]
@@ -231,9 +253,20 @@ func dirIndex(s string) int {
 }
 
 // Answer picks the first codec of prefs the offer has (our preference, so
-// the B2BUA avoids transcoding where it can) and writes our answer. chosen
-// holds the offerer's address, the codec and its telephone-event.
+// the B2BUA avoids transcoding where it can) and writes our answer under a
+// fresh o= session; within a dialog use Session.Answer, which keeps it.
+// chosen holds the offerer's address and direction, the codec and its
+// telephone-event. dir is what we want; it is narrowed to what the offer
+// allows (a sendonly offer gets recvonly or inactive, RFC 3264 §6.1).
 func Answer(offer *Media, local netip.AddrPort, prefs []string, dir Direction) ([]byte, Media, error) {
+	id := sessionIDs.next()
+	return answer(offer, local, prefs, dir, id, id)
+}
+
+func answer(offer *Media, local netip.AddrPort, prefs []string, dir Direction, id, ver uint64) ([]byte, Media, error) {
+	if !plainRTP(offer.Proto) {
+		return nil, Media{}, fail(ErrTransport, "%s", offer.Proto)
+	}
 	var pick *Codec
 	for _, p := range prefs {
 		for i := range offer.Codecs {
@@ -250,9 +283,33 @@ func Answer(offer *Media, local netip.AddrPort, prefs []string, dir Direction) (
 	if pick == nil {
 		return nil, Media{}, fail(ErrNoCodec, "offer has %s, Hotline speaks %s", names(offer.Codecs), strings.Join(prefs, ", "))
 	}
-	chosen := Media{Addr: offer.Addr, Codecs: []Codec{*pick}, DTMF: offer.DTMF, Dir: offer.Dir, Ptime: offer.Ptime}
-	sess := sessionIDs.next()
-	return Offer(local, chosen.Codecs, offer.DTMF, dir, sess, sess), chosen, nil
+	chosen := Media{Addr: offer.Addr, Codecs: []Codec{*pick}, DTMF: offer.DTMF, Dir: offer.Dir, Ptime: offer.Ptime,
+		Proto: offer.Proto, SessionID: offer.SessionID, SessionVersion: offer.SessionVersion}
+	return Offer(local, chosen.Codecs, offer.DTMF, AnswerDir(offer.Dir, dir), id, ver), chosen, nil
+}
+
+// AnswerDir narrows the direction we want to what an offer in direction
+// offered allows.
+func AnswerDir(offered, want Direction) Direction {
+	send := want == SendRecv || want == SendOnly
+	recv := want == SendRecv || want == RecvOnly
+	send = send && (offered == SendRecv || offered == RecvOnly)
+	recv = recv && (offered == SendRecv || offered == SendOnly)
+	switch {
+	case send && recv:
+		return SendRecv
+	case send:
+		return SendOnly
+	case recv:
+		return RecvOnly
+	}
+	return Inactive
+}
+
+// plainRTP: SIP legs speak RTP/AVP (and accept AVPF's feedback-free
+// subset); an SRTP or DTLS offer answered with plain RTP would be silent.
+func plainRTP(proto string) bool {
+	return proto == "" || strings.EqualFold(proto, "RTP/AVP") || strings.EqualFold(proto, "RTP/AVPF")
 }
 
 func names(cs []Codec) string {
@@ -296,16 +353,78 @@ func Offer(local netip.AddrPort, codecs []Codec, dtmf *Codec, dir Direction, ses
 // Negotiate reads the answer to our offer: the far end's address and the
 // codec it chose (the first of its formats that we offered).
 func Negotiate(offer, answer *Media) (Media, error) {
+	if !plainRTP(answer.Proto) {
+		return Media{}, fail(ErrTransport, "%s", answer.Proto)
+	}
 	for _, a := range answer.Codecs {
 		for _, o := range offer.Codecs {
-			if strings.EqualFold(a.Name, o.Name) {
+			if strings.EqualFold(a.Name, o.Name) && a.Rate == o.Rate {
 				out := *answer
 				out.Codecs = []Codec{a}
+				if offer.DTMF == nil {
+					out.DTMF = nil
+				}
 				return out, nil
 			}
 		}
 	}
 	return Media{}, fail(ErrNoCodec, "answer has %s", names(answer.Codecs))
+}
+
+// Session is our side of one dialog's SDP: RFC 3264 §8 wants every offer
+// and answer we send in it under the same o= session id, its version
+// going up by one each time the description changes.
+type Session struct {
+	mu      sync.Mutex
+	id, ver uint64
+	last    []byte
+}
+
+// NewSession starts a session with a fresh id.
+func NewSession() *Session {
+	id := sessionIDs.next()
+	return &Session{id: id, ver: id - 1}
+}
+
+// Answer is the package's Answer within this session.
+func (s *Session) Answer(offer *Media, local netip.AddrPort, prefs []string, dir Direction) ([]byte, Media, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, chosen, err := answer(offer, local, prefs, dir, s.id, s.ver+1)
+	if err != nil {
+		return nil, Media{}, err
+	}
+	return s.settle(b), chosen, nil
+}
+
+// Offer is the package's Offer within this session.
+func (s *Session) Offer(local netip.AddrPort, codecs []Codec, dtmf *Codec, dir Direction) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.settle(Offer(local, codecs, dtmf, dir, s.id, s.ver+1))
+}
+
+// settle keeps the version when the description is unchanged (a session
+// refresh), and moves to the new one otherwise.
+func (s *Session) settle(b []byte) []byte {
+	if s.last != nil && bytes.Equal(withoutOrigin(b), withoutOrigin(s.last)) {
+		return s.last
+	}
+	s.ver++
+	s.last = b
+	return b
+}
+
+func withoutOrigin(b []byte) []byte {
+	i := bytes.Index(b, []byte("\r\no="))
+	if i < 0 {
+		return b
+	}
+	j := bytes.Index(b[i+2:], []byte("\r\n"))
+	if j < 0 {
+		return b
+	}
+	return append(append([]byte(nil), b[:i]...), b[i+2+j:]...)
 }
 
 type counter struct{ n atomic.Uint64 }

@@ -72,7 +72,7 @@ func TestParseErrors(t *testing.T) {
 
 func TestAnswerPrefersAndRejects(t *testing.T) {
 	local := netip.MustParseAddrPort("127.0.0.1:20000")
-	offer, _ := Parse([]byte(chromeLike))
+	offer, _ := Parse([]byte(strings.Replace(chromeLike, "UDP/TLS/RTP/SAVPF", "RTP/AVP", 1)))
 	ans, chosen, err := Answer(offer, local, []string{"PCMU", "PCMA"}, SendRecv)
 	if err != nil {
 		t.Fatal(err)

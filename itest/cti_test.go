@@ -1,0 +1,136 @@
+package itest
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// ctiClient speaks Hotline's newline-delimited JSON CTI protocol.
+type ctiClient struct {
+	t      *testing.T
+	conn   net.Conn
+	r      *bufio.Reader
+	next   int
+	events chan map[string]any
+	res    chan map[string]any
+}
+
+func dialCTI(t *testing.T, addr, token string) *ctiClient {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("cti dial: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	c := &ctiClient{t: t, conn: conn, r: bufio.NewReader(conn), events: make(chan map[string]any, 1000), res: make(chan map[string]any, 10)}
+	go func() {
+		for {
+			line, err := c.r.ReadBytes('\n')
+			if err != nil {
+				close(c.events)
+				return
+			}
+			var m map[string]any
+			if json.Unmarshal(line, &m) != nil {
+				continue
+			}
+			switch m["type"] {
+			case "event":
+				c.events <- m
+			case "res":
+				c.res <- m
+			}
+		}
+	}()
+	if r := c.cmd(map[string]any{"cmd": "login", "token": token}); r["ok"] != true {
+		t.Fatalf("cti login: %v", r)
+	}
+	return c
+}
+
+func (c *ctiClient) cmd(m map[string]any) map[string]any {
+	c.t.Helper()
+	c.next++
+	m["type"], m["id"] = "cmd", fmt.Sprint(c.next)
+	b, _ := json.Marshal(m)
+	if _, err := c.conn.Write(append(b, '\n')); err != nil {
+		c.t.Fatalf("cti write: %v", err)
+	}
+	select {
+	case r := <-c.res:
+		return r
+	case <-time.After(5 * time.Second):
+		c.t.Fatalf("no cti response to %v", m)
+		return nil
+	}
+}
+
+// A CRM subscribed to the CTI socket sees the call's life in order, with
+// the digits and the agent, as a SIPp call goes through IVR and queue to a
+// baresip agent.
+func TestCTIEventsFollowTheCall(t *testing.T) {
+	requirePeers(t, "sipp", "baresip")
+	h := startHotline(t, testConfig("60s"))
+	crm := dialCTI(t, "127.0.0.1:17070", "crm-secret")
+	if r := crm.cmd(map[string]any{"cmd": "subscribe", "kinds": []string{
+		"call.arrived", "ivr.digits", "queue.joined", "agent.offered", "agent.connected", "call.ended",
+	}}); r["ok"] != true {
+		t.Fatalf("subscribe: %v", r)
+	}
+	startAgent(t, "1002", "bob1002", agentSIP, agentCtl, fmt.Sprintf("127.0.0.1:%d", sipPort), agentTone(t, 1000))
+	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002") })
+
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 2000}})
+	if out, err := runSIPp(t, work, "caller.xml", sippArgs("-d", "4000")...); err != nil {
+		t.Fatalf("sipp: %v\n%s", err, tail(out, 2000))
+	}
+	want := []string{"call.arrived", "ivr.digits", "queue.joined", "agent.offered", "agent.connected", "call.ended"}
+	var got []string
+	var callID string
+	var lastSeq float64
+	deadline := time.After(10 * time.Second)
+	for len(got) < len(want) {
+		select {
+		case e, ok := <-crm.events:
+			if !ok {
+				t.Fatalf("cti connection closed after %v", got)
+			}
+			kind := e["event"].(string)
+			if seq := e["seq"].(float64); seq <= lastSeq {
+				t.Errorf("seq %v after %v", seq, lastSeq)
+			} else {
+				lastSeq = seq
+			}
+			if callID == "" {
+				callID, _ = e["call_id"].(string)
+			}
+			if e["call_id"] != callID {
+				t.Errorf("%s for call %v, want %s", kind, e["call_id"], callID)
+			}
+			if e["ani"] != "sipp" || e["dnis"] != "5000" || e["trunk"] != "carrier" {
+				t.Errorf("%s lacks the call context: ani=%v dnis=%v trunk=%v", kind, e["ani"], e["dnis"], e["trunk"])
+			}
+			switch kind {
+			case "ivr.digits":
+				if !strings.Contains(fmt.Sprint(e["digits"]), "2") {
+					t.Errorf("ivr.digits carries %v", e["digits"])
+				}
+			case "agent.offered", "agent.connected":
+				if e["agent_id"] != "1002" || e["queue"] != "support" {
+					t.Errorf("%s: agent=%v queue=%v", kind, e["agent_id"], e["queue"])
+				}
+			}
+			got = append(got, kind)
+		case <-deadline:
+			t.Fatalf("events so far %v, want %v", got, want)
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+}
