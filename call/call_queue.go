@@ -17,6 +17,7 @@ func (c *Call) enqueue(queue string, prio int, skills map[string]int) {
 	c.queuedAt = c.sw.now()
 	c.updateRecord(store.CallUpdate{Queue: &c.queue, QueuedAt: &c.queuedAt})
 	c.playOnCaller(c.sw.mohWAVs(queue), true)
+	c.log.Info("queued", "queue", queue, "ani", c.in.ANI, "priority", prio)
 	c.sw.acd.post(acd.CallerJoined{
 		CallID: c.id, Queue: queue, ANI: c.in.ANI, Priority: prio, Skills: skills,
 		Data: c.vars, JoinedAt: c.queuedAt,

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -76,7 +77,7 @@ func start(t *testing.T, name string, dir string, args ...string) *proc {
 	t.Cleanup(func() {
 		p.stop(syscall.SIGKILL)
 		if t.Failed() {
-			t.Logf("---- %s output (last 4 KiB) ----\n%s", p.name, tail(p.Output(), 4096))
+			t.Logf("---- %s output (last 4 KiB) ----\n%s", p.name, tail(p.Output(), tailBytes()))
 		}
 	})
 	return p
@@ -321,4 +322,12 @@ func runSIPp(t *testing.T, workdir, scenario string, args ...string) (string, er
 	cmd.Dir = workdir
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// tailBytes is how much of a failed peer's output to show (HOTLINE_LOG_TAIL).
+func tailBytes() int {
+	if n, err := strconv.Atoi(os.Getenv("HOTLINE_LOG_TAIL")); err == nil && n > 0 {
+		return n
+	}
+	return 4096
 }

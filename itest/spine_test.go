@@ -27,6 +27,24 @@ const (
 
 // testConfig is the example IVR ("1 sales, 2 support") with short timers.
 func testConfig(maxWait string) string {
+	return testConfigWith(queueOpts{maxWait: maxWait})
+}
+
+// queueOpts varies the support queue for the routing tests.
+type queueOpts struct {
+	maxWait, strategy, ringTimeout, extra string
+}
+
+func testConfigWith(o queueOpts) string {
+	if o.maxWait == "" {
+		o.maxWait = "60s"
+	}
+	if o.strategy == "" {
+		o.strategy = "longest_idle"
+	}
+	if o.ringTimeout == "" {
+		o.ringTimeout = "8s"
+	}
 	return fmt.Sprintf(`server:
   sip:
     listen:
@@ -53,7 +71,7 @@ agents:
   - { id: "1003", name: Carol, password: carol1003, skills: { support: 5 } }
 queues:
   - { name: sales, skills: { sales: 1 }, strategy: longest_idle, ring_timeout: 8s, wrap_up: 1s, max_wait: %s, moh: hold }
-  - { name: support, skills: { support: 1 }, strategy: longest_idle, ring_timeout: 8s, wrap_up: 1s, max_wait: %s, moh: hold }
+  - { name: support, skills: { support: 1 }, strategy: %s, ring_timeout: %s, wrap_up: 1s, max_wait: %s, moh: hold%s }
 flows:
   main:
     language: en
@@ -70,7 +88,7 @@ flows:
         fallback: support
       sales: { type: enqueue, queue: sales }
       support: { type: enqueue, queue: support }
-`, sipPort, sipPort, rtpLo, rtpHi, maxWait, maxWait)
+`, sipPort, sipPort, rtpLo, rtpHi, o.maxWait, o.strategy, o.ringTimeout, o.maxWait, o.extra)
 }
 
 // callerMedia prepares SIPp's work dir with media/caller.pcap.

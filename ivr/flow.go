@@ -68,12 +68,12 @@ type Node struct {
 	OnError string `yaml:"on_error,omitempty"`
 
 	// enqueue
-	Queue    string         `yaml:"queue,omitempty"`
-	Priority int            `yaml:"priority,omitempty"`
+	Queue    string `yaml:"queue,omitempty"`
+	Priority int    `yaml:"priority,omitempty"`
 	// PriorityFrom is a ${var} template (e.g. "${http.priority}") that, when it
 	// expands to an integer, overrides Priority, so a lookup can raise it.
-	PriorityFrom string `yaml:"priority_from,omitempty"`
-	Skills   map[string]int `yaml:"skills,omitempty"`
+	PriorityFrom string         `yaml:"priority_from,omitempty"`
+	Skills       map[string]int `yaml:"skills,omitempty"`
 
 	// transfer: agent:<id>, ext:<number>, external:<number>
 	Target string `yaml:"target,omitempty"`

@@ -13,7 +13,7 @@ import (
 // Event is one bus event kept for reports.
 //
 // Data carries the kind-specific details as strings. Keys read by
-// AgentStates and QueueLog: state, from_state, reason (agent.state);
+// AgentStates and QueueLog: state, from_state (or from), reason (agent.state);
 // side, cause, disposition (call.ended, agent.completed); reason
 // (queue.exited); position, orig_position, wait_ms, ring_ms, talk_ms, ani,
 // key. Missing wait, talk and ani values are taken from the call record.

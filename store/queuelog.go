@@ -122,7 +122,8 @@ func (q *qlog) event(r qlRow) error {
 		}
 		q.line(r, r.callID, "CONNECT", hold, d["agent_call_id"], secs(d["ring_ms"]))
 	case "agent.completed", "call.ended":
-		answered := d["disposition"] == "answered" || r.answeredAt.Valid
+		// The call layer carries the disposition in reason on call.ended.
+		answered := d["disposition"] == "answered" || d["reason"] == "answered" || r.answeredAt.Valid
 		if r.kind == "call.ended" && (r.completed || r.agent == "" || !answered) {
 			return nil
 		}
@@ -169,6 +170,8 @@ func (q *qlog) agentState(r qlRow) error {
 	}
 	prev, next := a.state, r.data["state"]
 	if fs := r.data["from_state"]; fs != "" {
+		prev = fs
+	} else if fs := r.data["from"]; fs != "" { // the call layer's key
 		prev = fs
 	}
 	a.state = next
