@@ -206,6 +206,8 @@ func (c *Call) callerGone(cause string) {
 	case phaseConnected:
 		c.hangupAgent()
 		c.end("caller", cause, "answered")
+	case phaseSurvey:
+		c.end("caller", cause, "answered")
 	default:
 		c.end("caller", cause, "")
 	}

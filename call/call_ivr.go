@@ -47,15 +47,20 @@ func (c *Call) runIVR(actions []ivr.Action) {
 		case ivr.HTTPRequest:
 			go c.doHTTP(a)
 		case ivr.Enqueue:
+			c.mergeVars(c.ivr.Vars()) // IVR and CRM results travel with the call
 			c.mergeVars(a.Vars)
 			c.ivr = nil
 			c.updateRecord(storeUpdateFlow(c.flow, c.digits.String()))
+			if len(c.vars) > 0 {
+				c.updateRecord(storeUpdateData(c.vars))
+			}
 			c.enqueue(a.Queue, a.Priority, a.Skills)
 			return
 		case ivr.SurveyAnswer:
 			c.sw.publish(c.event("survey.answered", func(e *cti.Event) {
 				e.Reason = a.Question
 				e.Digits = string(a.Digit)
+				e.AgentID = c.vars["agent"] // the agent the caller just spoke to
 			}))
 		case ivr.Hangup:
 			c.updateRecord(storeUpdateFlow(c.flow, c.digits.String()))

@@ -2,7 +2,6 @@ package call
 
 import (
 	"github.com/hotline/hotline/acd"
-	"github.com/hotline/hotline/cti"
 	"github.com/hotline/hotline/media"
 	hsip "github.com/hotline/hotline/sip"
 	"github.com/hotline/hotline/sip/sdp"
@@ -172,13 +171,12 @@ func (c *Call) agentGone() {
 	}
 	c.agent.media.Close()
 	c.agent = nil
-	if flow := c.sw.surveyFlow(c.queue); flow != "" {
-		c.vars = mergeInto(c.vars, map[string]string{"agent": agent, "queue": c.queue})
+	if flow := c.surveyFlow(); flow != "" {
+		c.mergeVars(map[string]string{"agent": agent, "queue": c.queue})
 		c.startFlow(flow)
 		c.phase = phaseSurvey
 		return
 	}
-	c.sw.publish(c.event("agent.completed", func(e *cti.Event) { e.AgentID = agent }))
 	c.end("agent", "normal_clearing", "answered")
 }
 

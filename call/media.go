@@ -52,6 +52,9 @@ func (sw *Switch) answerCaller(offerBody []byte) ([]byte, *media.Leg, error) {
 		return nil, nil, &hsip.Error{Status: 488, Reason: "Not Acceptable Here", Err: err}
 	}
 	sw.applyRemote(l, &chosen)
+	// A trunk that did not offer telephone-event sends digits as tones:
+	// listen for them in the audio (not otherwise: speech can mimic DTMF).
+	l.EnableInbandDTMF(chosen.DTMF == nil)
 	return answer, l, nil
 }
 
@@ -140,8 +143,16 @@ func (sw *Switch) mohWAVs(queue string) [][]byte {
 	return nil
 }
 
-// surveyFlow is the post-call survey flow of a queue ("" when none).
-func (sw *Switch) surveyFlow(queue string) string {
+// surveyFlow is the post-call survey flow of a call: one its IVR asked for
+// (a survey node), else the queue's ("" when none).
+func (c *Call) surveyFlow() string {
+	if f := c.vars["survey"]; f != "" && c.sw.cfg().Flows[f] != nil {
+		return f
+	}
+	return c.sw.queueSurvey(c.queue)
+}
+
+func (sw *Switch) queueSurvey(queue string) string {
 	for _, q := range sw.cfg().Queues {
 		if q.Name == queue {
 			return q.Survey

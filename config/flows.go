@@ -11,7 +11,7 @@ import (
 )
 
 // flowProblem and flowEnv mirror ivr.Problem and ivr.Env so that
-// validateFlows can be pointed at ivr.Validate once the IVR package has it;
+// flowEnv is what flow validation needs to know of the rest of the file;
 // PromptErr and Languages only give richer messages here.
 type flowProblem struct {
 	Path []string // relative to flows, e.g. main nodes menu options 3
@@ -26,9 +26,23 @@ type flowEnv struct {
 	Languages    []string
 }
 
-// validateFlows checks the IVR flows. It is config's own minimal checker
-// until ivr.Validate exists; then swap in a wrapper converting ivr.Problem.
-var validateFlows = checkFlows
+// validateFlows checks the IVR flows with config's own checks (richer prompt
+// messages) and the interpreter's ivr.Validate (field/type mismatches,
+// unreachable nodes, loops); where both flag the same key, config's wins.
+func validateFlows(flows map[string]*ivr.Flow, env flowEnv) []flowProblem {
+	out := checkFlows(flows, env)
+	seen := map[string]bool{}
+	for _, p := range out {
+		seen[strings.Join(p.Path, ".")] = true
+	}
+	for _, p := range ivr.Validate(flows, ivr.Env{QueueExists: env.QueueExists, AgentExists: env.AgentExists, PromptExists: env.PromptExists}) {
+		if k := strings.Join(p.Path, "."); !seen[k] {
+			seen[k] = true
+			out = append(out, flowProblem{Path: p.Path, Msg: p.Msg})
+		}
+	}
+	return out
+}
 
 // nodeTypes are the IVR node types Hotline's interpreter executes.
 var nodeTypes = []string{"play", "say", "menu", "collect", "set", "switch", "schedule", "http",

@@ -172,7 +172,8 @@ func TestFlowProblems(t *testing.T) {
 		{"start missing", "  main: {nodes: {a: {type: hangup}}}\n", []want{{"flows.main.start", ErrFlow, "start node is required"}}},
 		{"start dangling", "  main: {start: b, nodes: {a: {type: hangup}}}\n", []want{{"flows.main.start", ErrFlow, `start node "b" does not exist`}}},
 		{"node type", "  main: {start: a, nodes: {a: {type: dance}, b: {}}}\n", []want{
-			{"flows.main.nodes.a.type", ErrFlow, `unknown node type "dance"`}, {"flows.main.nodes.b.type", ErrFlow, "node type is required"}}},
+			{"flows.main.nodes.a.type", ErrFlow, `unknown node type "dance"`}, {"flows.main.nodes.b.type", ErrFlow, "node type is required"},
+			{"flows.main.nodes.b", ErrFlow, `not reachable`}}},
 		{"next dangling", "  main: {start: a, nodes: {a: {type: play, prompts: [hi], next: z}}}\n", []want{{"flows.main.nodes.a.next", ErrFlow, `no node "z"`}}},
 		{"option dangling", "  main:\n    start: a\n    nodes:\n      a:\n        type: menu\n        prompt: hi\n        options: {'1': a, '3': z}\n        fallback: y\n", []want{
 			{"flows.main.nodes.a.options.3", ErrFlow, `no node "z"`}, {"flows.main.nodes.a.fallback", ErrFlow, `no node "y"`}}},
@@ -180,10 +181,10 @@ func TestFlowProblems(t *testing.T) {
 		{"enqueue dangling", "  main: {start: a, nodes: {a: {type: enqueue, queue: r}}}\n", []want{{"flows.main.nodes.a.queue", ErrFlow, `no queue named "r"`}}},
 		{"enqueue without queue", "  main: {start: a, nodes: {a: {type: enqueue}}}\n", []want{{"flows.main.nodes.a.queue", ErrFlow, "needs a queue"}}},
 		{"prompt builtin in zh", "  main: {language: zh, start: a, nodes: {a: {type: play, prompts: [bye]}}}\n", []want{{"flows.main.nodes.a.prompts[0]", ErrFlow, `no built-in prompt "bye" in language "zh"`}}},
-		{"prompt file", "  main: {start: a, nodes: {a: {type: menu, prompt: none.wav, invalid_prompt: hi}}}\n", []want{{"flows.main.nodes.a.prompt", ErrFlow, `prompt file "none.wav" not found`}}},
+		{"prompt file", "  main: {start: a, nodes: {a: {type: menu, prompt: none.wav, invalid_prompt: hi, options: {'1': a}}}}\n", []want{{"flows.main.nodes.a.prompt", ErrFlow, `prompt file "none.wav" not found`}}},
 		{"goto flow", "  main: {start: a, nodes: {a: {type: goto, flow: other}}}\n", []want{{"flows.main.nodes.a.flow", ErrFlow, `no flow named "other"`}}},
 		{"transfer agent", "  main: {start: a, nodes: {a: {type: transfer, target: 'agent:2'}}}\n", []want{{"flows.main.nodes.a.target", ErrFlow, `no agent with id "2"`}}},
-		{"node field type", "  main: {start: a, nodes: {a: {type: menu, retries: lots}}}\n", []want{{"flows.main.nodes.a.retries", ErrType, `got "lots"`}}},
+		{"node field type", "  main: {start: a, nodes: {a: {type: menu, prompt: hi, options: {'1': a}, retries: lots}}}\n", []want{{"flows.main.nodes.a.retries", ErrType, `got "lots"`}}},
 		{"node unknown field", "  main: {start: a, nodes: {a: {type: hangup, nxt: a}}}\n", []want{{"flows.main.nodes.a.nxt", ErrUnknownKey, `did you mean "next"?`}}},
 	}
 	for _, tc := range tests {

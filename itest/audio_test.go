@@ -27,6 +27,7 @@ func tone(freq float64, ms int, amp float64) []int16 {
 type pcapStep struct {
 	silenceMS int
 	digit     rune // RFC 4733 event of 100 ms
+	inband    rune // the digit as a 100 ms dual tone in the audio
 	toneHz    float64
 	toneMS    int
 }
@@ -79,6 +80,12 @@ func writeCallerPcap(path string, steps []pcapStep) error {
 				rtp(101, false, start, []byte{events[s.digit], 0x80 | 10, byte(800 >> 8), byte(800 & 0xff)})
 			}
 			ts += 800
+		}
+		if s.inband != 0 {
+			samples := dualTone(s.inband, 100)
+			for i := 0; i+160 <= len(samples); i += 160 {
+				frame(samples[i : i+160])
+			}
 		}
 		if s.toneMS > 0 {
 			samples := tone(s.toneHz, s.toneMS, 0.5)
@@ -221,4 +228,22 @@ func rms(s []int16) float64 {
 		e += float64(v) * float64(v)
 	}
 	return math.Sqrt(e/float64(len(s))) / 32768
+}
+
+// dualTone is a DTMF digit as audio (each tone at -12 dBFS).
+func dualTone(d rune, ms int) []int16 {
+	rows, cols := []float64{697, 770, 852, 941}, []float64{1209, 1336, 1477}
+	keys := []string{"123", "456", "789", "*0#"}
+	for r, k := range keys {
+		for c, x := range k {
+			if x == d {
+				lo, hi := tone(rows[r], ms, 0.25), tone(cols[c], ms, 0.25)
+				for i := range lo {
+					lo[i] += hi[i]
+				}
+				return lo
+			}
+		}
+	}
+	return nil
 }

@@ -33,6 +33,7 @@ func testConfig(maxWait string) string {
 // queueOpts varies the support queue for the routing tests.
 type queueOpts struct {
 	maxWait, strategy, ringTimeout, extra string
+	flows                                 string // replaces the example flows
 }
 
 func testConfigWith(o queueOpts) string {
@@ -72,7 +73,14 @@ agents:
 queues:
   - { name: sales, skills: { sales: 1 }, strategy: longest_idle, ring_timeout: 8s, wrap_up: 1s, max_wait: %s, moh: hold }
   - { name: support, skills: { support: 1 }, strategy: %s, ring_timeout: %s, wrap_up: 1s, max_wait: %s, moh: hold%s }
-flows:
+%s`, sipPort, sipPort, rtpLo, rtpHi, o.maxWait, o.strategy, o.ringTimeout, o.maxWait, o.extra, o.flowsOr())
+}
+
+func (o queueOpts) flowsOr() string {
+	if o.flows != "" {
+		return o.flows
+	}
+	return `flows:
   main:
     language: en
     start: welcome
@@ -88,7 +96,7 @@ flows:
         fallback: support
       sales: { type: enqueue, queue: sales }
       support: { type: enqueue, queue: support }
-`, sipPort, sipPort, rtpLo, rtpHi, o.maxWait, o.strategy, o.ringTimeout, o.maxWait, o.extra)
+`
 }
 
 // callerMedia prepares SIPp's work dir with media/caller.pcap.

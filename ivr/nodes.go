@@ -8,9 +8,14 @@ import (
 	"time"
 )
 
-// startHTTP sends the call's variables as a JSON object to the node's URL.
+// startHTTP sends the call (id, ANI, DNIS, trunk) and its variables as a
+// JSON object to the node's URL, so the CRM can look the caller up.
 func (s *Session) startHTTP(now time.Time, n *Node) {
-	body, err := json.Marshal(s.vars)
+	payload := map[string]string{"call_id": s.call.CallID, "ani": s.call.ANI, "dnis": s.call.DNIS, "trunk": s.call.Trunk}
+	for k, v := range s.vars {
+		payload[k] = v
+	}
+	body, err := json.Marshal(payload)
 	if err != nil {
 		s.goTo(now, n.OnError)
 		return

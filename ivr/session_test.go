@@ -309,10 +309,10 @@ func TestHTTP(t *testing.T) {
 			}
 		})
 	}
-	// The request body is the variables as JSON; a lost result times out to on_error.
-	s, _ := NewSession(httpFlow(), "h", CallInfo{Vars: map[string]string{"lang": "en"}})
+	// The request body is the call and its variables as JSON; a lost result times out to on_error.
+	s, _ := NewSession(httpFlow(), "h", CallInfo{CallID: "c1", ANI: "555", DNIS: "5000", Trunk: "carrier", Vars: map[string]string{"lang": "en"}})
 	req := s.Start(t0)[1].(HTTPRequest)
-	if string(req.Body) != `{"lang":"en"}` || req.Timeout != 3*time.Second {
+	if string(req.Body) != `{"ani":"555","call_id":"c1","dnis":"5000","lang":"en","trunk":"carrier"}` || req.Timeout != 3*time.Second {
 		t.Errorf("request %+v", req)
 	}
 	dl, _ := s.Deadline()
