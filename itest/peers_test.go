@@ -151,7 +151,13 @@ type hotline struct {
 // startHotline serves cfg (a YAML text) from a fresh directory.
 func startHotline(t *testing.T, cfg string) *hotline {
 	t.Helper()
-	dir := t.TempDir()
+	return startHotlineIn(t, t.TempDir(), cfg)
+}
+
+// startHotlineIn serves cfg from dir, keeping a database already there
+// (restart tests).
+func startHotlineIn(t *testing.T, dir, cfg string) *hotline {
+	t.Helper()
 	path := filepath.Join(dir, "hotline.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -320,8 +326,16 @@ func runSIPp(t *testing.T, workdir, scenario string, args ...string) (string, er
 	full := append([]string{"-sf", scenario, "-nostdin", "-trace_err", "-timeout", "60s"}, args...)
 	cmd := exec.Command("sipp", full...)
 	cmd.Dir = workdir
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	// A caller still running when its test ends (the switch was killed
+	// under it) must not hold its ports into the next test.
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	err = cmd.Wait()
+	return out.String(), err
 }
 
 // tailBytes is how much of a failed peer's output to show (HOTLINE_LOG_TAIL).

@@ -68,6 +68,7 @@ type Server struct {
 	trunks   []Trunk
 	cfg      Config
 	udpAddr  *net.UDPAddr // the UDP listener, so requests we send leave from it
+	udpConns map[string]net.PacketConn // by local address, to answer malformed datagrams
 	contacts map[string]sip.ContactHeader
 
 	legs     sync.Map // dialog id -> leg (inbound or outbound)
@@ -87,7 +88,11 @@ func New(cfg Config, h Handler) (*Server, error) {
 	if cfg.Realm == "" {
 		cfg.Realm = "hotline"
 	}
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("Hotline"), sipgo.WithUserAgentHostname(cfg.PublicIP))
+	s := &Server{udpConns: map[string]net.PacketConn{}}
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("Hotline"), sipgo.WithUserAgentHostname(cfg.PublicIP),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(func(p sip.TransportReadProps, d []byte) ([]byte, error) {
+			return s.readFilter(p, d)
+		})))
 	if err != nil {
 		return nil, err
 	}
@@ -99,11 +104,9 @@ func New(cfg Config, h Handler) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{
-		log: cfg.Logger, now: cfg.Now, handler: h, ua: ua, srv: srv, client: client,
-		digest: newDigester(cfg.Realm, cfg.Now), reg: newRegistrar(),
-		contacts: map[string]sip.ContactHeader{}, done: make(chan struct{}),
-	}
+	s.log, s.now, s.handler, s.ua, s.srv, s.client = cfg.Logger, cfg.Now, h, ua, srv, client
+	s.digest, s.reg = newDigester(cfg.Realm, cfg.Now), newRegistrar()
+	s.contacts, s.done = map[string]sip.ContactHeader{}, make(chan struct{})
 	if len(cfg.DigestAlgorithms) > 0 {
 		s.digest.algorithms = cfg.DigestAlgorithms
 	}
@@ -154,6 +157,7 @@ func (s *Server) Start(ctx context.Context) error {
 			if s.udpAddr == nil {
 				s.udpAddr = pc.LocalAddr().(*net.UDPAddr)
 			}
+			s.udpConns[pc.LocalAddr().String()] = pc
 			s.mu.Unlock()
 			s.setContact("udp", pc.LocalAddr().(*net.UDPAddr).Port)
 			s.closers = append(s.closers, pc.Close)

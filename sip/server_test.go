@@ -168,9 +168,18 @@ func TestRegisterWithDigest(t *testing.T) {
 	if _, ok := s.Lookup("1001"); ok {
 		t.Fatal("still bound after unregister")
 	}
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	if len(rec.up) != 1 || len(rec.down) != 1 {
-		t.Fatalf("handler saw up=%v down=%v", rec.up, rec.down)
+	// The handler hears of a change just after the 200 goes out.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		rec.mu.Lock()
+		up, down := len(rec.up), len(rec.down)
+		rec.mu.Unlock()
+		if up == 1 && down == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("handler saw %d registrations and %d removals, want 1 and 1", up, down)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

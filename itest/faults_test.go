@@ -1,0 +1,75 @@
+package itest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// kill -9 mid-call, then restart: the call that had been accepted has a
+// closed record (cause switch_restart), exactly once.
+func TestKill9ThenRestartClosesRecords(t *testing.T) {
+	requirePeers(t, "sipp", "baresip")
+	cfg := testConfig("60s")
+	h := startHotline(t, cfg)
+	startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 1000))
+	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
+	startCaller(t, 0, "5557777", 20000) // its result does not matter: the switch dies under it
+	waitFor(t, 10*time.Second, "call connected", func() bool { return strings.Contains(h.Output(), "msg=connected") })
+
+	h.stop(syscall.SIGKILL)
+	h2 := startHotlineIn(t, h.dir, cfg)
+	if !strings.Contains(h2.Output(), "closed calls left open by the previous run") || !strings.Contains(h2.Output(), "count=1") {
+		t.Errorf("restart did not report the open call:\n%s", tail(h2.Output(), 2000))
+	}
+	h2.stop(syscall.SIGTERM)
+	calls := callsByANI(t, h.db)
+	if len(calls) != 1 {
+		t.Fatalf("%d records, want exactly 1", len(calls))
+	}
+	c := calls["5557777"]
+	if c.EndedAt.IsZero() || c.HangupCause != "switch_restart" || c.HangupSide != "switch" || c.Disposition != "answered" || c.AgentID != "1002" {
+		t.Errorf("record after restart: ended=%v cause=%q side=%q disposition=%q agent=%q", c.EndedAt, c.HangupCause, c.HangupSide, c.Disposition, c.AgentID)
+	}
+}
+
+// SIGHUP applies a new configuration while a call is connected; a broken
+// file is rejected with the old configuration kept; the call ends normally.
+func TestReloadKeepsCallsAndRejectsBadConfig(t *testing.T) {
+	requirePeers(t, "sipp", "baresip")
+	h := startHotline(t, testConfig("60s"))
+	startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 1000))
+	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
+	call := startCaller(t, 0, "5558888", 7000)
+	waitFor(t, 10*time.Second, "call connected", func() bool { return strings.Contains(h.Output(), "msg=connected") })
+
+	path := filepath.Join(h.dir, "hotline.yaml")
+	next := strings.Replace(testConfig("60s"), "name: Carol", "name: Caroline", 1)
+	if err := os.WriteFile(path, []byte(next), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_ = h.cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, 5*time.Second, "reload applied", func() bool { return strings.Contains(h.Output(), "configuration reloaded") })
+
+	if err := os.WriteFile(path, []byte(next+"\nbogus_key: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_ = h.cmd.Process.Signal(syscall.SIGHUP)
+	waitFor(t, 5*time.Second, "bad reload rejected", func() bool { return strings.Contains(h.Output(), "reload rejected") })
+	if !strings.Contains(h.Output(), "bogus_key") {
+		t.Errorf("the rejection does not name the bad key")
+	}
+	call.wait(t)
+	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
+	if c := callsByANI(t, h.db)["5558888"]; c.Disposition != "answered" || c.HangupSide != "caller" {
+		t.Errorf("call across reloads: disposition %q side %q", c.Disposition, c.HangupSide)
+	}
+	if h.exited() {
+		t.Fatal("hotline exited on reload")
+	}
+	_ = fmt.Sprint()
+}

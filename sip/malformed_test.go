@@ -1,0 +1,54 @@
+package sip
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rawExchange sends one datagram and returns the first response line (or "").
+func rawExchange(t *testing.T, addr, msg string) string {
+	t.Helper()
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	local := c.LocalAddr().String()
+	msg = strings.ReplaceAll(msg, "LOCAL", local)
+	if _, err := c.Write([]byte(strings.ReplaceAll(msg, "\n", "\r\n"))); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(time.Second))
+	buf := make([]byte, 4096)
+	n, err := c.Read(buf)
+	if err != nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(string(buf[:n]), "\r\n")
+	return line
+}
+
+func TestMalformedRequestsGet4xxAndServerGoesOn(t *testing.T) {
+	s, _ := startServer(t, "127.0.0.1/32")
+	addr := s.Addr("udp")
+	cases := []struct{ name, msg, want string }{
+		{"bad CSeq", "OPTIONS sip:x@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP LOCAL;branch=z9hG4bK1\nFrom: <sip:a@b>;tag=1\nTo: <sip:x@127.0.0.1>\nCall-ID: m1\nCSeq: abc OPTIONS\nMax-Forwards: 70\nContent-Length: 0\n\n", "SIP/2.0 400"},
+		{"no Call-ID", "OPTIONS sip:x@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP LOCAL;branch=z9hG4bK2\nFrom: <sip:a@b>;tag=1\nTo: <sip:x@127.0.0.1>\nCSeq: 1 OPTIONS\nMax-Forwards: 70\nContent-Length: 0\n\n", "SIP/2.0 400"},
+		{"bad Content-Length", "OPTIONS sip:x@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP LOCAL;branch=z9hG4bK3\nFrom: <sip:a@b>;tag=1\nTo: <sip:x@127.0.0.1>\nCall-ID: m3\nCSeq: 1 OPTIONS\nMax-Forwards: 70\nContent-Length: x\n\n", "SIP/2.0 400"},
+		{"unknown method", "FOO sip:x@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP LOCAL;branch=z9hG4bK4\nFrom: <sip:a@b>;tag=1\nTo: <sip:x@127.0.0.1>\nCall-ID: m4\nCSeq: 1 FOO\nMax-Forwards: 70\nContent-Length: 0\n\n", "SIP/2.0 405"},
+	}
+	for _, c := range cases {
+		if got := rawExchange(t, addr, c.msg); !strings.HasPrefix(got, c.want) {
+			t.Errorf("%s: got %q, want %s", c.name, got, c.want)
+		}
+	}
+	if got := rawExchange(t, addr, "\x00\x01garbage\n\n"); got != "" {
+		t.Errorf("garbage answered with %q", got)
+	}
+	ok := "OPTIONS sip:x@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP LOCAL;branch=z9hG4bK9\nFrom: <sip:a@b>;tag=1\nTo: <sip:x@127.0.0.1>\nCall-ID: m9\nCSeq: 1 OPTIONS\nMax-Forwards: 70\nContent-Length: 0\n\n"
+	if got := rawExchange(t, addr, ok); !strings.HasPrefix(got, "SIP/2.0 200") {
+		t.Fatalf("server stopped serving after bad input: %q", got)
+	}
+}
