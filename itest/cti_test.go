@@ -134,3 +134,43 @@ func TestCTIEventsFollowTheCall(t *testing.T) {
 		t.Fatalf("events %v, want %v", got, want)
 	}
 }
+
+// Agent state from the CTI socket changes routing: a supervisor sets the
+// longest-idle agent not ready, and the call goes to the other one; then
+// the reverse.
+func TestCTIAgentStateChangesRouting(t *testing.T) {
+	requirePeers(t, "sipp", "baresip")
+	h := startHotline(t, testConfig("60s"))
+	startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 1000))
+	waitFor(t, 5*time.Second, "1002 ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
+	startAgent(t, "1003", "carol1003", agent2SIP, agent2Ctl, switchAddr(), agentTone(t, 1000))
+	waitFor(t, 5*time.Second, "1003 ready", func() bool { return strings.Contains(h.Output(), "agent=1003 from=logged_out to=ready") })
+	sup := dialCTI(t, "127.0.0.1:17070", "sup-secret")
+
+	if r := sup.cmd(map[string]any{"cmd": "agent_not_ready", "agent": "1002", "reason": "break"}); r["ok"] != true {
+		t.Fatalf("agent_not_ready: %v", r)
+	}
+	waitFor(t, 5*time.Second, "1002 not ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=ready to=not_ready reason=break") })
+	startCaller(t, 0, "5550001", 3000).wait(t)
+	waitFor(t, 5*time.Second, "first record", func() bool { return strings.Count(h.Output(), "call ended") >= 1 })
+	if c := callsByANI(t, h.db)["5550001"]; c.AgentID != "1003" {
+		t.Fatalf("with 1002 on break the call went to %q, want 1003", c.AgentID)
+	}
+
+	waitFor(t, 5*time.Second, "1003 back from wrap-up", func() bool { return strings.Contains(h.Output(), "agent=1003 from=wrap_up to=ready") })
+	if r := sup.cmd(map[string]any{"cmd": "agent_not_ready", "agent": "1003", "reason": "meeting"}); r["ok"] != true {
+		t.Fatalf("agent_not_ready 1003: %v", r)
+	}
+	if r := sup.cmd(map[string]any{"cmd": "agent_ready", "agent": "1002"}); r["ok"] != true {
+		t.Fatalf("agent_ready: %v", r)
+	}
+	waitFor(t, 5*time.Second, "1002 ready again", func() bool { return strings.Contains(h.Output(), "agent=1002 from=not_ready to=ready") })
+	startCaller(t, 1, "5550002", 3000).wait(t)
+	waitFor(t, 5*time.Second, "second record", func() bool { return strings.Count(h.Output(), "call ended") >= 2 })
+	if c := callsByANI(t, h.db)["5550002"]; c.AgentID != "1002" {
+		t.Fatalf("with 1003 in a meeting the call went to %q, want 1002", c.AgentID)
+	}
+	if r := sup.cmd(map[string]any{"cmd": "agent_ready", "agent": "9999"}); r["ok"] != false {
+		t.Errorf("an unknown agent was accepted: %v", r)
+	}
+}

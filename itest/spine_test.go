@@ -61,6 +61,7 @@ cti:
   listen: "127.0.0.1:17070"
   tokens:
     - { token: crm-secret, role: crm }
+    - { token: sup-secret, role: supervisor }
 trunks:
   - name: carrier
     sources: [127.0.0.1/32]

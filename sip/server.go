@@ -67,7 +67,7 @@ type Server struct {
 	agents   map[string]string
 	trunks   []Trunk
 	cfg      Config
-	udpAddr  *net.UDPAddr // the UDP listener, so requests we send leave from it
+	udpAddr  *net.UDPAddr              // the UDP listener, so requests we send leave from it
 	udpConns map[string]net.PacketConn // by local address, to answer malformed datagrams
 	contacts map[string]sip.ContactHeader
 
