@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"syscall"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -199,6 +201,17 @@ func TestCallThroughIVRAndQueueToAgent(t *testing.T) {
 	}
 	if d := c.EndedAt.Sub(c.ArrivedAt); d < 8*time.Second || d > 20*time.Second {
 		t.Errorf("call lasted %v, want about 11 s", d)
+	}
+	// The history exports as Asterisk queue_log for existing report tools.
+	h.stop(syscall.SIGTERM)
+	ql, err := exec.Command(hotlineBin(t), "queuelog", "--db", h.db).CombinedOutput()
+	if err != nil {
+		t.Fatalf("queuelog: %v\n%s", err, ql)
+	}
+	for _, want := range []string{"|" + c.ID + "|support|NONE|ENTERQUEUE|", "|" + c.ID + "|support|1002|CONNECT|", "|" + c.ID + "|support|1002|COMPLETECALLER|"} {
+		if !strings.Contains(string(ql), want) {
+			t.Errorf("queue_log lacks %q:\n%s", want, ql)
+		}
 	}
 }
 

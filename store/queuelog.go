@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -37,14 +38,21 @@ import (
 // Hold, talk and ANI values missing from an event are taken from the call
 // record. An agent's state before from is taken from agent_states.
 func (s *Store) QueueLog(ctx context.Context, from, to time.Time, w io.Writer) error {
+	lo, hi := from.UnixMilli(), to.UnixMilli()
+	if from.IsZero() { // zero bounds do not filter, as in Filter
+		lo = math.MinInt64
+	}
+	if to.IsZero() {
+		hi = math.MaxInt64
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT e.ts, e.kind, e.call_id, e.queue, e.agent_id, e.data,
-			COALESCE(c.ani, ''), c.queued_at, c.answered_at, c.wait_ms, c.talk_ms,
+			COALESCE(c.ani, ''), c.queued_at, c.answered_at, c.wait_ms, c.talk_ms, COALESCE(c.hangup_side, ''),
 			e.kind = 'call.ended' AND EXISTS (SELECT 1 FROM events x
 				WHERE x.call_id = e.call_id AND x.kind = 'agent.completed')
 		FROM events e LEFT JOIN calls c ON e.call_id <> '' AND c.id = e.call_id
 		WHERE e.ts >= ? AND e.ts < ? AND e.kind IN ('queue.joined', 'agent.connected', 'agent.completed',
 			'call.ended', 'queue.abandoned', 'queue.exited', 'agent.ring_no_answer', 'agent.state')
-		ORDER BY e.ts, e.id`, from.UnixMilli(), to.UnixMilli())
+		ORDER BY e.ts, e.id`, lo, hi)
 	if err != nil {
 		return fmt.Errorf("store: queue_log: %w", err)
 	}
@@ -54,7 +62,7 @@ func (s *Store) QueueLog(ctx context.Context, from, to time.Time, w io.Writer) e
 		var r qlRow
 		var data sql.NullString
 		if err := rows.Scan(&r.ts, &r.kind, &r.callID, &r.queue, &r.agent, &data,
-			&r.ani, &r.queuedAt, &r.answeredAt, &r.waitMS, &r.talkMS, &r.completed); err != nil {
+			&r.ani, &r.queuedAt, &r.answeredAt, &r.waitMS, &r.talkMS, &r.side, &r.completed); err != nil {
 			return err
 		}
 		if r.data, err = decodeData(data); err != nil {
@@ -78,6 +86,7 @@ type qlRow struct {
 	queuedAt            sql.NullInt64
 	answeredAt          sql.NullInt64
 	waitMS, talkMS      sql.NullInt64
+	side                string // the call record's hangup side, for events that lack one
 	completed           bool
 }
 
@@ -135,7 +144,7 @@ func (q *qlog) event(r qlRow) error {
 			talk = strconv.FormatInt(max(0, r.ts-r.answeredAt.Int64)/1000, 10)
 		}
 		ev := "COMPLETEAGENT"
-		if d["side"] == "caller" {
+		if side := d["side"]; side == "caller" || (side == "" && r.side == "caller") {
 			ev = "COMPLETECALLER"
 		}
 		q.line(r, r.callID, ev, hold, talk, d["orig_position"])

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -94,6 +93,5 @@ func callsCmd() *cobra.Command {
 	cmd.Flags().StringVar(&queue, "queue", "", "only this queue")
 	cmd.Flags().StringVar(&agent, "agent", "", "only this agent")
 	cmd.Flags().IntVar(&limit, "limit", 50, "at most this many")
-	_ = strings.TrimSpace
 	return cmd
 }
