@@ -84,7 +84,7 @@ type Call struct {
 	timer   *time.Timer
 	ended   bool
 
-	arrived, queuedAt time.Time
+	arrived, queuedAt, answeredAt time.Time
 
 	// shared is a copy of the call's context for other goroutines (the ACD
 	// actor enriching its events); the actor replaces it, never mutates it.
@@ -129,6 +129,8 @@ func (c *Call) run(start target) {
 	defer c.sw.callDone(c)
 	c.timer = time.NewTimer(time.Hour)
 	c.timer.Stop()
+	watch := time.NewTicker(time.Second)
+	defer watch.Stop()
 	if start.Flow != "" {
 		c.startFlow(start.Flow)
 	} else {
@@ -142,7 +144,40 @@ func (c *Call) run(start target) {
 			if c.ivr != nil {
 				c.ivrInput(ivr.TimerFired{})
 			}
+		case <-watch.C:
+			c.checkMedia()
 		}
+	}
+}
+
+// checkMedia hangs up a call whose caller, or connected agent, has gone
+// silent at the RTP level for the configured timeout: a peer that vanished
+// without a BYE must not hold a trunk channel or an agent.
+func (c *Call) checkMedia() {
+	timeout := c.sw.cfg().Server.RTP.Timeout.D()
+	now := c.sw.now()
+	silent := func(last, since time.Time) bool {
+		if last.IsZero() || last.Before(since) {
+			last = since
+		}
+		return now.Sub(last) > timeout
+	}
+	if silent(c.caller.LastRx(), c.arrived) {
+		c.log.Warn("caller media timeout", "timeout", timeout)
+		disp := map[phase]string{phaseQueued: "abandoned", phaseConnected: "answered", phaseSurvey: "answered"}[c.phase]
+		if c.phase == phaseQueued {
+			c.sw.acd.post(acdCallerLeft(c.id))
+		}
+		if c.phase == phaseConnected {
+			c.hangupAgent()
+		}
+		c.end("switch", "rtp_timeout", disp)
+		return
+	}
+	if c.agent != nil && silent(c.agent.media.LastRx(), c.answeredAt) {
+		c.log.Warn("agent media timeout", "agent", c.agent.agentID, "timeout", timeout)
+		c.hangupAgent()
+		c.end("switch", "agent_rtp_timeout", "answered")
 	}
 }
 

@@ -156,6 +156,7 @@ func (c *Call) connect(o *offer, answer []byte) {
 	c.bridge = media.Bridge(c.caller, o.media)
 	c.sw.acd.post(acd.OfferAnswered{OfferID: o.id})
 	now := c.sw.now()
+	c.answeredAt = now
 	c.updateRecord(store.CallUpdate{AnsweredAt: &now, AgentID: &o.agentID})
 	c.log.Info("connected", "agent", o.agentID, "queue", c.queue)
 }

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -62,6 +63,9 @@ type RTPConfig struct {
 	IP      string `yaml:"ip"`       // default 0.0.0.0
 	PortMin int    `yaml:"port_min"` // even, 1024–65535; default 10000
 	PortMax int    `yaml:"port_max"` // > port_min, ≤ 65535; default 20000
+	// Timeout hangs up a call whose caller (or connected agent) has sent no
+	// RTP for this long: a dead peer must not hold an agent. 5s–1h; default 60s.
+	Timeout Duration `yaml:"timeout"`
 }
 
 // HTTPConfig is `server.http`: the web console and REST API.
@@ -226,6 +230,9 @@ func (c *Config) applyDefaults(present map[keyPath]bool) {
 	}
 	if s.RTP.PortMin == 0 && s.RTP.PortMax == 0 {
 		s.RTP.PortMin, s.RTP.PortMax = 10000, 20000
+	}
+	if s.RTP.Timeout == 0 {
+		s.RTP.Timeout = Duration(60 * time.Second)
 	}
 	setDefault(&s.HTTP.Addr, "127.0.0.1:8080")
 	setDefault(&s.Database, "./hotline.db")

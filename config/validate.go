@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -109,6 +110,9 @@ func (v *validator) server() {
 		v.add(at("server", "rtp", "port_max"), ErrInvalid, "port_max %d is outside 1024–65535", hi)
 	} else if hi <= lo {
 		v.add(at("server", "rtp", "port_max"), ErrInvalid, "port_max %d must be greater than port_min %d", hi, lo)
+	}
+	if d := s.RTP.Timeout.D(); d < 5*time.Second || d > time.Hour {
+		v.add(at("server", "rtp", "timeout"), ErrInvalid, "timeout %s is outside 5s–1h", d)
 	}
 	v.hostPort(at("server", "http", "addr"), s.HTTP.Addr)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, s.LogLevel) {

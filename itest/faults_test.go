@@ -73,3 +73,56 @@ func TestReloadKeepsCallsAndRejectsBadConfig(t *testing.T) {
 	}
 	_ = fmt.Sprint()
 }
+
+// A caller that goes silent (no BYE, no RTP) is hung up after the RTP
+// timeout; the record says why.
+func TestRTPTimeoutEndsSilentCaller(t *testing.T) {
+	requirePeers(t, "sipp")
+	h := startHotline(t, testConfigWith(queueOpts{rtpTimeout: "5s"}))
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 500}})
+	start := time.Now()
+	if out, err := runSIPp(t, work, "caller_wait.xml", sippArgs()...); err != nil {
+		t.Fatalf("caller (the switch should hang up): %v\n%s", err, tail(out, 2000))
+	}
+	if d := time.Since(start); d < 6*time.Second || d > 15*time.Second {
+		t.Errorf("hung up after %v, want about 2 s of audio + 5 s timeout", d)
+	}
+	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
+	if c := lastCall(t, h.db); c.HangupCause != "rtp_timeout" || c.Disposition != "abandoned" || c.Queue != "support" {
+		t.Errorf("record: cause %q disposition %q queue %q", c.HangupCause, c.Disposition, c.Queue)
+	}
+}
+
+// An agent whose phone vanishes mid-call (killed: no BYE, no RTP) does not
+// leave the caller connected to nothing: the switch ends the call.
+func TestVanishedAgentPhoneEndsCall(t *testing.T) {
+	requirePeers(t, "sipp", "baresip")
+	h := startHotline(t, testConfigWith(queueOpts{rtpTimeout: "5s"}))
+	agent := startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 1000))
+	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 200}, {toneHz: 500, toneMS: 15000}})
+	done := make(chan error, 1)
+	go func() {
+		out, err := runSIPp(t, work, "caller_wait.xml", sippArgs()...)
+		if err != nil {
+			err = fmt.Errorf("%v\n%s", err, tail(out, 2000))
+		}
+		done <- err
+	}()
+	waitFor(t, 10*time.Second, "connected", func() bool { return strings.Contains(h.Output(), "msg=connected") })
+	time.Sleep(time.Second)
+	agent.stop(syscall.SIGKILL)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("caller: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the caller was left connected to a vanished agent")
+	}
+	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
+	if c := lastCall(t, h.db); c.HangupCause != "agent_rtp_timeout" || c.AgentID != "1002" {
+		t.Errorf("record: cause %q agent %q", c.HangupCause, c.AgentID)
+	}
+	waitFor(t, 5*time.Second, "agent out of the call", func() bool { return strings.Contains(h.Output(), "agent=1002 from=talking to=wrap_up") })
+}

@@ -36,6 +36,7 @@ func testConfig(maxWait string) string {
 type queueOpts struct {
 	maxWait, strategy, ringTimeout, extra string
 	flows                                 string // replaces the example flows
+	rtpTimeout                            string
 }
 
 func testConfigWith(o queueOpts) string {
@@ -48,6 +49,9 @@ func testConfigWith(o queueOpts) string {
 	if o.ringTimeout == "" {
 		o.ringTimeout = "8s"
 	}
+	if o.rtpTimeout == "" {
+		o.rtpTimeout = "60s"
+	}
 	return fmt.Sprintf(`server:
   sip:
     listen:
@@ -55,7 +59,7 @@ func testConfigWith(o queueOpts) string {
       - { transport: tcp, addr: "127.0.0.1:%d" }
     realm: hotline
     public_ip: 127.0.0.1
-  rtp: { ip: 127.0.0.1, port_min: %d, port_max: %d }
+  rtp: { ip: 127.0.0.1, port_min: %d, port_max: %d, timeout: %s }
   http: { addr: "127.0.0.1:18080" }
   database: ./hotline.db
   log_level: debug
@@ -76,7 +80,7 @@ agents:
 queues:
   - { name: sales, skills: { sales: 1 }, strategy: longest_idle, ring_timeout: 8s, wrap_up: 1s, max_wait: %s, moh: hold }
   - { name: support, skills: { support: 1 }, strategy: %s, ring_timeout: %s, wrap_up: 1s, max_wait: %s, moh: hold%s }
-%s`, sipPort, sipPort, rtpLo, rtpHi, o.maxWait, o.strategy, o.ringTimeout, o.maxWait, o.extra, o.flowsOr())
+%s`, sipPort, sipPort, rtpLo, rtpHi, o.rtpTimeout, o.maxWait, o.strategy, o.ringTimeout, o.maxWait, o.extra, o.flowsOr())
 }
 
 func (o queueOpts) flowsOr() string {
