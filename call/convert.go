@@ -48,6 +48,10 @@ func sipConfig(cfg *config.Config, o Options) hsip.Config {
 	sc := hsip.Config{
 		PublicIP: cfg.Server.SIP.PublicIP, Realm: cfg.Server.SIP.Realm,
 		Agents: map[string]string{}, Logger: o.Logger, Now: o.Now,
+		BanAfter: cfg.Server.SIP.BanAfter, BanFor: cfg.Server.SIP.BanFor.D(),
+	}
+	for _, a := range cfg.Server.SIP.BanAllow {
+		sc.BanAllow = append(sc.BanAllow, prefix(a)...)
 	}
 	for _, l := range cfg.Server.SIP.Listen {
 		sc.Listen = append(sc.Listen, hsip.Listen{Transport: l.Transport, Addr: l.Addr})
@@ -58,13 +62,20 @@ func sipConfig(cfg *config.Config, o Options) hsip.Config {
 	for _, t := range cfg.Trunks {
 		tr := hsip.Trunk{Name: t.Name, Username: t.Username, Password: t.Password}
 		for _, s := range t.Sources {
-			if p, err := netip.ParsePrefix(s); err == nil {
-				tr.Sources = append(tr.Sources, p.Masked())
-			} else if a, err := netip.ParseAddr(strings.TrimSpace(s)); err == nil {
-				tr.Sources = append(tr.Sources, netip.PrefixFrom(a, a.BitLen()))
-			}
+			tr.Sources = append(tr.Sources, prefix(s)...)
 		}
 		sc.Trunks = append(sc.Trunks, tr)
 	}
 	return sc
+}
+
+// prefix reads an IP or CIDR (validated at load) as a prefix.
+func prefix(s string) []netip.Prefix {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return []netip.Prefix{p.Masked()}
+	}
+	if a, err := netip.ParseAddr(strings.TrimSpace(s)); err == nil {
+		return []netip.Prefix{netip.PrefixFrom(a, a.BitLen())}
+	}
+	return nil
 }

@@ -50,6 +50,11 @@ type SIPConfig struct {
 	Listen   []Listen `yaml:"listen"`    // default [{udp, 0.0.0.0:5060}]
 	Realm    string   `yaml:"realm"`     // digest realm for agent REGISTER; default hotline
 	PublicIP string   `yaml:"public_ip"` // address in Contact and SDP; default rtp.ip unless that is 0.0.0.0
+	// BanAfter authentication failures from one address within a minute ban
+	// it for BanFor (default 5 and 5m); BanAllow (IPs/CIDRs) is never banned.
+	BanAfter int      `yaml:"ban_after"`
+	BanFor   Duration `yaml:"ban_for"`
+	BanAllow []string `yaml:"ban_allow"`
 }
 
 // Listen is one SIP listening socket.
@@ -224,6 +229,12 @@ func (c *Config) applyDefaults(present map[keyPath]bool) {
 		}
 	}
 	setDefault(&s.SIP.Realm, "hotline")
+	if s.SIP.BanAfter == 0 {
+		s.SIP.BanAfter = 5
+	}
+	if s.SIP.BanFor == 0 {
+		s.SIP.BanFor = Duration(5 * time.Minute)
+	}
 	setDefault(&s.RTP.IP, "0.0.0.0")
 	if a, err := netip.ParseAddr(s.RTP.IP); err == nil && !a.IsUnspecified() && s.SIP.PublicIP == "" {
 		s.SIP.PublicIP = s.RTP.IP

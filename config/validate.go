@@ -111,6 +111,16 @@ func (v *validator) server() {
 	} else if hi <= lo {
 		v.add(at("server", "rtp", "port_max"), ErrInvalid, "port_max %d must be greater than port_min %d", hi, lo)
 	}
+	if s.SIP.BanAfter < 1 {
+		v.add(at("server", "sip", "ban_after"), ErrInvalid, "ban_after must be at least 1")
+	}
+	for i, a := range s.SIP.BanAllow {
+		if _, err := netip.ParsePrefix(a); err != nil {
+			if _, err := netip.ParseAddr(a); err != nil {
+				v.add(at("server", "sip", "ban_allow", i), ErrInvalid, "%q is not an IP address or CIDR", a)
+			}
+		}
+	}
 	if d := s.RTP.Timeout.D(); d < 5*time.Second || d > time.Hour {
 		v.add(at("server", "rtp", "timeout"), ErrInvalid, "timeout %s is outside 5s–1h", d)
 	}

@@ -89,6 +89,10 @@ func requestedExpiry(req *sip.Request) int {
 }
 
 func (s *Server) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
+	if s.guard.banned(req.Source(), s.now()) {
+		s.respond(req, tx, 403, "Forbidden", nil)
+		return
+	}
 	user, err := s.digest.verify(authorization(req), "REGISTER", s.agentPassword)
 	if err != nil {
 		s.challenge(req, tx, err, user)
@@ -150,7 +154,14 @@ func authorization(req *sip.Request) string {
 // form fail2ban can match.
 func (s *Server) challenge(req *sip.Request, tx sip.ServerTransaction, err error, user string) {
 	if err != errNoCredentials && err != errStaleNonce {
+		// One line per failure, in a shape a standard fail2ban filter can
+		// match: msg="auth failed" … source=<HOST>:port
 		s.log.Warn("auth failed", "method", req.Method.String(), "user", user, "source", req.Source(), "reason", err.Error())
+		if s.guard.fail(req.Source(), s.now()) {
+			s.log.Warn("source banned", "source", req.Source(), "for", s.guard.banFor.String())
+			s.respond(req, tx, 403, "Forbidden", nil)
+			return
+		}
 	}
 	res := sip.NewResponseFromRequest(req, 401, "Unauthorized", nil)
 	for _, c := range s.digest.challenges(err == errStaleNonce) {

@@ -39,6 +39,12 @@ type Config struct {
 	Agents   map[string]string // agent id -> password
 	// DigestAlgorithms are challenged in order; default MD5 only.
 	DigestAlgorithms []string
+	// BanAfter authentication failures from one address within BanWindow
+	// ban it for BanFor (defaults 5, 1m, 5m); BanAllow is never banned.
+	BanAfter  int
+	BanWindow time.Duration
+	BanFor    time.Duration
+	BanAllow  []netip.Prefix
 	Logger           *slog.Logger
 	Now              func() time.Time
 }
@@ -62,6 +68,7 @@ type Server struct {
 	client  *sipgo.Client
 	digest  *digester
 	reg     *registrar
+	guard   *authGuard
 
 	mu       sync.RWMutex
 	agents   map[string]string
@@ -106,6 +113,7 @@ func New(cfg Config, h Handler) (*Server, error) {
 	}
 	s.log, s.now, s.handler, s.ua, s.srv, s.client = cfg.Logger, cfg.Now, h, ua, srv, client
 	s.digest, s.reg = newDigester(cfg.Realm, cfg.Now), newRegistrar()
+	s.guard = newAuthGuard(cfg.BanAfter, cfg.BanWindow, cfg.BanFor, cfg.BanAllow)
 	s.contacts, s.done = map[string]sip.ContactHeader{}, make(chan struct{})
 	if len(cfg.DigestAlgorithms) > 0 {
 		s.digest.algorithms = cfg.DigestAlgorithms
@@ -289,6 +297,10 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if trunk.Password != "" {
+		if s.guard.banned(req.Source(), s.now()) {
+			s.respond(req, tx, 403, "Forbidden", nil)
+			return
+		}
 		user, err := s.digest.verify(authorization(req), "INVITE", func(u string) (string, bool) {
 			return trunk.Password, u == trunk.Username
 		})

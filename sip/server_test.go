@@ -183,3 +183,60 @@ func TestRegisterWithDigest(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Repeated wrong passwords from one address ban it, even for a right
+// password afterwards; an allow-listed address is never banned.
+func TestAuthFailuresBanSource(t *testing.T) {
+	for _, allow := range []bool{false, true} {
+		rec := &recorder{}
+		cfg := Config{
+			Listen:   []Listen{{Transport: "udp", Addr: "127.0.0.1:0"}},
+			PublicIP: "127.0.0.1", Agents: map[string]string{"1001": "alice1001"},
+			Logger: slog.New(slog.DiscardHandler), BanAfter: 3,
+		}
+		if allow {
+			cfg.BanAllow = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+		}
+		s, err := New(cfg, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		c := newClient(t)
+		reg := func(pass string) int {
+			req := sip.NewRequest(sip.REGISTER, uri(t, "sip:"+s.Addr("udp")))
+			req.AppendHeader(&sip.ToHeader{Address: uri(t, "sip:1001@127.0.0.1")})
+			from := &sip.FromHeader{Address: uri(t, "sip:1001@127.0.0.1"), Params: sip.NewParams()}
+			from.Params.Add("tag", "x1")
+			req.AppendHeader(from)
+			req.AppendHeader(&sip.ContactHeader{Address: uri(t, "sip:1001@127.0.0.1:5999")})
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			res, err := c.Do(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.StatusCode == 401 {
+				if res, err = c.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: "1001", Password: pass}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return res.StatusCode
+		}
+		var codes []int
+		for i := 0; i < 3; i++ {
+			codes = append(codes, reg("guess"))
+		}
+		codes = append(codes, reg("alice1001"))
+		last := codes[len(codes)-1]
+		if !allow && last != 403 {
+			t.Errorf("after 3 failures the right password got %d (codes %v), want 403", last, codes)
+		}
+		if allow && last != 200 {
+			t.Errorf("allow-listed source: right password got %d (codes %v), want 200", last, codes)
+		}
+		s.Close()
+	}
+}
