@@ -84,6 +84,8 @@ type Call struct {
 	timer   *time.Timer
 	ended   bool
 
+	announcing bool // a position announcement interrupts the music
+
 	arrived, queuedAt, answeredAt time.Time
 
 	// shared is a copy of the call's context for other goroutines (the ACD
@@ -192,9 +194,15 @@ func (c *Call) handle(ev any) {
 	case digitEvent:
 		c.onDigit(e.d)
 	case playbackDone:
-		if e.gen == c.playGen && c.ivr != nil {
-			c.play = nil
+		if e.gen != c.playGen {
+			return // a playback that was stopped or replaced
+		}
+		c.play = nil
+		switch {
+		case c.ivr != nil:
 			c.ivrInput(ivr.PlaybackDone{})
+		case c.announcing:
+			c.announcementDone()
 		}
 	case httpDone:
 		if c.ivr != nil {
@@ -342,14 +350,13 @@ func (c *Call) stopPlayback() {
 // late "done" is ignored.
 func (c *Call) playOnCaller(wavs [][]byte, loop bool) {
 	c.stopPlayback()
+	gen := c.playGen
 	if len(wavs) == 0 {
-		if !loop && c.ivr != nil {
-			gen := c.playGen
-			go c.post(playbackDone{gen})
+		if !loop {
+			go c.post(playbackDone{gen}) // nothing to play is done at once
 		}
 		return
 	}
-	gen := c.playGen
 	p := media.Play(context.Background(), c.caller, wavs, loop)
 	c.play = p
 	go func() {

@@ -24,6 +24,7 @@ func (c *Call) startFlow(name string) {
 		return
 	}
 	c.ivr = s
+	c.lang = c.sw.cfg().Flows[name].Language
 	c.runIVR(s.Start(c.sw.now()))
 }
 

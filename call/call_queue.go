@@ -49,6 +49,8 @@ func (c *Call) onACD(a any) {
 			}
 		}
 		c.end("switch", a.Reason, disp)
+	case acd.Announce:
+		c.announce(a)
 	case acd.Overflow:
 		if a.ToFlow != "" {
 			c.cancelOffers("overflow")

@@ -132,3 +132,21 @@ func TestRingNoAnswerMovesToNextAgent(t *testing.T) {
 		t.Fatalf("call went to %q (%s), want 1003 after 1002 rang out", c.AgentID, c.Disposition)
 	}
 }
+
+// A waiting caller hears position announcements at the queue's interval,
+// between stretches of music.
+func TestQueueAnnouncesPosition(t *testing.T) {
+	requirePeers(t, "sipp")
+	h := startHotline(t, testConfigWith(queueOpts{maxWait: "14s", extra: ", announce_every: 5s"}))
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 1000}})
+	if out, err := runSIPp(t, work, "caller_wait.xml", sippArgs()...); err != nil {
+		t.Fatalf("caller: %v\n%s", err, tail(out, 2000))
+	}
+	if n := strings.Count(h.Output(), "position=1 ewt="); n < 2 {
+		t.Errorf("%d position announcements in 14 s of waiting, want at least 2", n)
+	}
+	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
+	if c := lastCall(t, h.db); c.Disposition != "timeout" {
+		t.Errorf("disposition %q, want timeout", c.Disposition)
+	}
+}

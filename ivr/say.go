@@ -165,3 +165,13 @@ func zhInt(n int64) []string {
 	}
 	return out
 }
+
+// SayNumber is the prompt sequence speaking n in lang (en or zh), for
+// callers outside a flow such as queue position announcements.
+func SayNumber(n int64, lang string) []PromptRef {
+	var out []PromptRef
+	for _, p := range sayNumber(strconv.FormatInt(n, 10), lang == "zh") {
+		out = append(out, PromptRef{Lang: lang, Ref: p})
+	}
+	return out
+}
