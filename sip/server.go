@@ -45,8 +45,8 @@ type Config struct {
 	BanWindow time.Duration
 	BanFor    time.Duration
 	BanAllow  []netip.Prefix
-	Logger           *slog.Logger
-	Now              func() time.Time
+	Logger    *slog.Logger
+	Now       func() time.Time
 }
 
 // Handler receives what the SIP layer cannot decide alone.
