@@ -101,14 +101,7 @@ func TestVanishedAgentPhoneEndsCall(t *testing.T) {
 	agent := startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 1000))
 	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
 	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 200}, {toneHz: 500, toneMS: 15000}})
-	done := make(chan error, 1)
-	go func() {
-		out, err := runSIPp(t, work, "caller_wait.xml", sippArgs()...)
-		if err != nil {
-			err = fmt.Errorf("%v\n%s", err, tail(out, 2000))
-		}
-		done <- err
-	}()
+	done := runSIPpAsync(t, work, "caller_wait.xml", sippArgs()...)
 	waitFor(t, 10*time.Second, "connected", func() bool { return strings.Contains(h.Output(), "msg=connected") })
 	time.Sleep(time.Second)
 	agent.stop(syscall.SIGKILL)

@@ -345,3 +345,18 @@ func tailBytes() int {
 	}
 	return 4096
 }
+
+// runSIPpAsync runs a scenario in the background; the channel carries its
+// error (with the tail of its output), nil on success.
+func runSIPpAsync(t *testing.T, workdir, scenario string, args ...string) <-chan error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		out, err := runSIPp(t, workdir, scenario, args...)
+		if err != nil {
+			err = fmt.Errorf("%s: %v\n%s", scenario, err, tail(out, 2000))
+		}
+		done <- err
+	}()
+	return done
+}

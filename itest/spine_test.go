@@ -272,14 +272,7 @@ func TestCallerHangsUpWhileAgentRings(t *testing.T) {
 	}
 
 	// The same agent takes the next call.
-	done := make(chan error, 1)
-	go func() {
-		out, err := runSIPp(t, work, "caller.xml", sippArgs("-d", "6000")...)
-		if err != nil {
-			err = fmt.Errorf("%v\n%s", err, tail(out, 2000))
-		}
-		done <- err
-	}()
+	done := runSIPpAsync(t, work, "caller.xml", sippArgs("-d", "6000")...)
 	waitFor(t, 10*time.Second, "the second call to ring the agent", func() bool {
 		return strings.Count(agent.Output(), "Incoming call") >= 2
 	})
