@@ -85,6 +85,8 @@ type Call struct {
 	ended   bool
 
 	announcing bool // a position announcement interrupts the music
+	held       bool
+	holdPlay   *media.Playback // music to the party on hold
 
 	arrived, queuedAt, answeredAt time.Time
 
@@ -230,7 +232,9 @@ func (c *Call) onCallerLeg(ev any) {
 	case hsip.EvDTMF:
 		c.onDigit(e.Digit)
 	case hsip.EvReInvite:
-		c.answerReInvite(e.ReInvite, c.caller)
+		if hold, ok := c.answerReInvite(e.ReInvite, c.caller); ok && c.phase == phaseConnected {
+			c.setHold(false, hold)
+		}
 	}
 }
 
@@ -280,6 +284,9 @@ func (c *Call) end(side, cause, disposition string) {
 	c.phase = phaseEnded
 	c.timer.Stop()
 	c.stopPlayback()
+	if c.holdPlay != nil {
+		c.holdPlay.Stop()
+	}
 	if c.bridge != nil {
 		c.bridge.Unbridge()
 	}

@@ -1,7 +1,10 @@
 package call
 
 import (
+	"context"
+
 	"github.com/hotline/hotline/acd"
+	"github.com/hotline/hotline/cti"
 	"github.com/hotline/hotline/media"
 	hsip "github.com/hotline/hotline/sip"
 	"github.com/hotline/hotline/sip/sdp"
@@ -101,7 +104,9 @@ func (c *Call) onAgentLeg(offerID uint64, ev any) {
 		case hsip.EvDTMF:
 			_ = e // agent-side digits are not routed to the caller's IVR
 		case hsip.EvReInvite:
-			c.answerReInvite(e.ReInvite, c.agent.media)
+			if hold, ok := c.answerReInvite(e.ReInvite, c.agent.media); ok {
+				c.setHold(true, hold)
+			}
 		}
 		return
 	}
@@ -220,4 +225,33 @@ func mergeInto(dst, src map[string]string) map[string]string {
 		dst[k] = v
 	}
 	return dst
+}
+
+// setHold puts the call on or off hold when one side's re-INVITE says so:
+// the other side hears the queue's music, which takes over that leg's
+// output; when it stops, the bridge carries the conversation again.
+func (c *Call) setHold(byAgent, hold bool) {
+	if hold == c.held || c.agent == nil {
+		return
+	}
+	c.held = hold
+	target := c.caller
+	if !byAgent {
+		target = c.agent.media
+	}
+	by := map[bool]string{true: "agent", false: "caller"}[byAgent]
+	if hold {
+		c.holdPlay = media.Play(context.Background(), target, c.sw.mohWAVs(c.queue), true)
+		c.sw.acd.post(acd.CallHeld{AgentID: c.agent.agentID})
+		c.sw.publish(c.event("call.held", func(e *cti.Event) { e.Side = by }))
+		c.log.Info("call held", "by", by)
+		return
+	}
+	if c.holdPlay != nil {
+		c.holdPlay.Stop()
+		c.holdPlay = nil
+	}
+	c.sw.acd.post(acd.CallUnheld{AgentID: c.agent.agentID})
+	c.sw.publish(c.event("call.unheld", func(e *cti.Event) { e.Side = by }))
+	c.log.Info("call unheld", "by", by)
 }

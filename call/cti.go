@@ -146,11 +146,28 @@ func (sw *Switch) Disposition(ctx context.Context, a cti.DispositionArgs) (any, 
 func (sw *Switch) Originate(ctx context.Context, a cti.OriginateArgs) (any, error) {
 	return nil, errUnsupported("originate")
 }
+// Hold puts the caller on hold from the agent's toolbar: media is anchored
+// in the switch, so no re-INVITE is needed: the caller hears the music.
 func (sw *Switch) Hold(ctx context.Context, a cti.CallArgs) (any, error) {
-	return nil, errUnsupported("hold")
+	return sw.holdCmd(ctx, a.Call, true)
 }
+
+// Unhold takes the caller back.
 func (sw *Switch) Unhold(ctx context.Context, a cti.CallArgs) (any, error) {
-	return nil, errUnsupported("unhold")
+	return sw.holdCmd(ctx, a.Call, false)
+}
+
+func (sw *Switch) holdCmd(ctx context.Context, id string, hold bool) (any, error) {
+	return sw.withCall(ctx, id, func(c *Call) (any, error) {
+		if c.phase != phaseConnected {
+			return nil, cti.NewError("invalid_state", "call is not connected to an agent")
+		}
+		if c.held == hold {
+			return nil, cti.NewError("invalid_state", map[bool]string{true: "call is already on hold", false: "call is not on hold"}[hold])
+		}
+		c.setHold(true, hold)
+		return map[string]any{"call": id, "held": hold}, nil
+	})
 }
 func (sw *Switch) Transfer(ctx context.Context, a cti.TransferArgs) (any, error) {
 	return nil, errUnsupported("transfer")

@@ -79,42 +79,35 @@ func (sw *Switch) applyRemote(l *media.Leg, m *sdp.Media) {
 
 // answerReInvite accepts a re-INVITE (hold, unhold, a moved endpoint or a
 // session refresh) by answering from the same RTP leg, so the audio path
-// survives it.
-func (c *Call) answerReInvite(ri *hsip.ReInvite, l *media.Leg) {
+// survives it. It reports whether the offer puts the other side on hold
+// (sendonly or inactive); ok is false when the offer was refused.
+func (c *Call) answerReInvite(ri *hsip.ReInvite, l *media.Leg) (hold, ok bool) {
 	if l == nil {
 		ri.Reject(488)
-		return
+		return false, false
 	}
-	dir := sdp.SendRecv
 	if len(ri.SDP) == 0 {
 		ri.Accept(c.sw.offerSDP(l))
-		return
+		return false, false // a refresh: no change of direction
 	}
 	offer, err := sdp.Parse(ri.SDP)
 	if err != nil {
 		ri.Reject(488)
-		return
+		return false, false
 	}
-	switch offer.Dir {
-	case sdp.SendOnly:
-		dir = sdp.RecvOnly
-	case sdp.Inactive:
-		dir = sdp.Inactive
-	case sdp.RecvOnly:
-		dir = sdp.SendOnly
-	}
-	answer, chosen, err := sdp.Answer(offer, c.sw.localAddr(l), prefs, dir)
+	// Answer narrows sendrecv to what the offer allows (recvonly to a
+	// sendonly offer, inactive to inactive).
+	answer, chosen, err := sdp.Answer(offer, c.sw.localAddr(l), prefs, sdp.SendRecv)
 	if err != nil {
 		ri.Reject(488)
-		return
+		return false, false
 	}
-	if chosen.Addr.IsValid() && chosen.Addr.Addr().IsUnspecified() {
+	if !chosen.Addr.Addr().IsUnspecified() {
 		// c=0.0.0.0 is the old way to say hold: keep the address we have.
-		ri.Accept(answer)
-		return
+		c.sw.applyRemote(l, &chosen)
 	}
-	c.sw.applyRemote(l, &chosen)
 	ri.Accept(answer)
+	return offer.Dir == sdp.SendOnly || offer.Dir == sdp.Inactive, true
 }
 
 // promptWAVs loads the WAVs for IVR prompt references; a missing one is
