@@ -86,6 +86,7 @@ type Call struct {
 
 	announcing bool // a position announcement interrupts the music
 	held       bool
+	rec        *media.Recorder
 	holdPlay   *media.Playback // music to the party on hold
 
 	arrived, queuedAt, answeredAt time.Time
@@ -284,6 +285,7 @@ func (c *Call) end(side, cause, disposition string) {
 	c.phase = phaseEnded
 	c.timer.Stop()
 	c.stopPlayback()
+	c.stopRecording()
 	if c.holdPlay != nil {
 		c.holdPlay.Stop()
 	}

@@ -165,6 +165,7 @@ func (c *Call) connect(o *offer, answer []byte) {
 	now := c.sw.now()
 	c.answeredAt = now
 	c.updateRecord(store.CallUpdate{AnsweredAt: &now, AgentID: &o.agentID})
+	c.startRecording()
 	c.log.Info("connected", "agent", o.agentID, "queue", c.queue)
 }
 
@@ -172,6 +173,7 @@ func (c *Call) connect(o *offer, answer []byte) {
 // survey flow when one is configured for the queue).
 func (c *Call) agentGone() {
 	agent := c.agent.agentID
+	c.stopRecording()
 	c.sw.acd.post(acd.CallEnded{AgentID: agent, CallID: c.id})
 	if c.bridge != nil {
 		c.bridge.Unbridge()

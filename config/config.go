@@ -41,8 +41,11 @@ type ServerConfig struct {
 	SIP      SIPConfig  `yaml:"sip"`
 	RTP      RTPConfig  `yaml:"rtp"`
 	HTTP     HTTPConfig `yaml:"http"`
-	Database string     `yaml:"database"`  // default ./hotline.db (relative to the working directory)
-	LogLevel string     `yaml:"log_level"` // debug|info|warn|error; default info
+	Database string     `yaml:"database"` // default ./hotline.db (relative to the working directory)
+	// Recordings is where call recordings go (stereo WAV: caller left,
+	// agent right), one folder per day; default ./recordings.
+	Recordings string `yaml:"recordings"`
+	LogLevel   string `yaml:"log_level"` // debug|info|warn|error; default info
 }
 
 // SIPConfig is `server.sip`.
@@ -119,6 +122,7 @@ type Queue struct {
 	ExitKeys       map[string]string `yaml:"exit_keys"`        // DTMF digit -> flow
 	AnnounceEvery  Duration          `yaml:"announce_every"`   // position announcement period; 0 = never
 	NoAnswerLimit  int               `yaml:"no_answer_limit"`
+	Record         bool              `yaml:"record"` // record every answered call of this queue
 	Survey         string            `yaml:"survey"` // flow the caller enters after the agent hangs up; "" = none  // missed rings before an agent is paused; 0 = never
 }
 
@@ -247,6 +251,7 @@ func (c *Config) applyDefaults(present map[keyPath]bool) {
 	}
 	setDefault(&s.HTTP.Addr, "127.0.0.1:8080")
 	setDefault(&s.Database, "./hotline.db")
+	setDefault(&s.Recordings, "./recordings")
 	setDefault(&s.LogLevel, "info")
 	for i := range c.Agents {
 		setDefault(&c.Agents[i].Name, c.Agents[i].ID)

@@ -2,7 +2,9 @@ package itest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +110,19 @@ func TestVIPCallerAnsweredFirst(t *testing.T) {
 	}
 	if !v.QueuedAt.After(p.QueuedAt) {
 		t.Errorf("the VIP must have joined later: vip %v, plain %v", v.QueuedAt, p.QueuedAt)
+	}
+	// The queue report counts what happened: three offered, two answered,
+	// one abandoned (the ordinary caller gave up).
+	out, err := exec.Command(hotlineBin(t), "report", "queue", "--db", h.db, "--interval", "all", "--format", "json", "--queue", "support").Output()
+	if err != nil {
+		t.Fatalf("report: %v\n%s", err, out)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal(out, &rows); err != nil || len(rows) != 1 {
+		t.Fatalf("report rows %s (%v)", out, err)
+	}
+	if r := rows[0]; r["offered"] != 3.0 || r["answered"] != 2.0 || r["abandoned"] != 1.0 {
+		t.Errorf("report: offered %v answered %v abandoned %v, want 3, 2, 1", r["offered"], r["answered"], r["abandoned"])
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"testing"
 
 	"github.com/zaf/g711"
 )
@@ -246,4 +247,26 @@ func dualTone(d rune, ms int) []int16 {
 		}
 	}
 	return nil
+}
+
+// readStereo reads a 16-bit stereo WAV into its two channels; the header's
+// sizes must match the file, as a recording must be playable even when the
+// switch died while writing it.
+func readStereo(t *testing.T, path string) (left, right []int16) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("recording: %v", err)
+	}
+	if len(b) < 44 || string(b[:4]) != "RIFF" || binary.LittleEndian.Uint16(b[22:]) != 2 {
+		t.Fatalf("recording %s is not a stereo WAV", path)
+	}
+	if n := binary.LittleEndian.Uint32(b[40:]); int(n)+44 != len(b) {
+		t.Fatalf("recording header says %d data bytes, file has %d", n, len(b)-44)
+	}
+	for off := 44; off+4 <= len(b); off += 4 {
+		left = append(left, int16(binary.LittleEndian.Uint16(b[off:])))
+		right = append(right, int16(binary.LittleEndian.Uint16(b[off+2:])))
+	}
+	return left, right
 }

@@ -20,6 +20,7 @@ func TestKill9ThenRestartClosesRecords(t *testing.T) {
 	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
 	startCaller(t, 0, "5557777", 20000) // its result does not matter: the switch dies under it
 	waitFor(t, 10*time.Second, "call connected", func() bool { return strings.Contains(h.Output(), "msg=connected") })
+	time.Sleep(2 * time.Second) // two seconds of conversation in the recording
 
 	h.stop(syscall.SIGKILL)
 	h2 := startHotlineIn(t, h.dir, cfg)
@@ -32,6 +33,10 @@ func TestKill9ThenRestartClosesRecords(t *testing.T) {
 		t.Fatalf("%d records, want exactly 1", len(calls))
 	}
 	c := calls["5557777"]
+	// The recording cut by the crash is a readable WAV up to that moment.
+	if left, _ := readStereo(t, filepath.Join(h.dir, c.Recording)); len(left) < rate {
+		t.Errorf("recording after kill -9 holds %d samples", len(left))
+	}
 	if c.EndedAt.IsZero() || c.HangupCause != "switch_restart" || c.HangupSide != "switch" || c.Disposition != "answered" || c.AgentID != "1002" {
 		t.Errorf("record after restart: ended=%v cause=%q side=%q disposition=%q agent=%q", c.EndedAt, c.HangupCause, c.HangupSide, c.Disposition, c.AgentID)
 	}

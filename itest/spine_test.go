@@ -78,8 +78,8 @@ agents:
   - { id: "1002", name: Bob, password: bob1002, skills: { support: 7 } }
   - { id: "1003", name: Carol, password: carol1003, skills: { support: 5 } }
 queues:
-  - { name: sales, skills: { sales: 1 }, strategy: longest_idle, ring_timeout: 8s, wrap_up: 1s, max_wait: %s, moh: hold }
-  - { name: support, skills: { support: 1 }, strategy: %s, ring_timeout: %s, wrap_up: 1s, max_wait: %s, moh: hold%s }
+  - { name: sales, skills: { sales: 1 }, strategy: longest_idle, ring_timeout: 8s, wrap_up: 1s, max_wait: %s, moh: hold, record: true }
+  - { name: support, skills: { support: 1 }, strategy: %s, ring_timeout: %s, wrap_up: 1s, max_wait: %s, moh: hold, record: true%s }
 %s`, sipPort, sipPort, rtpLo, rtpHi, o.rtpTimeout, o.maxWait, o.strategy, o.ringTimeout, o.maxWait, o.extra, o.flowsOr())
 }
 
@@ -205,6 +205,14 @@ func TestCallThroughIVRAndQueueToAgent(t *testing.T) {
 	}
 	if d := c.EndedAt.Sub(c.ArrivedAt); d < 8*time.Second || d > 20*time.Second {
 		t.Errorf("call lasted %v, want about 11 s", d)
+	}
+	// The recording: caller on the left, agent on the right.
+	left, right := readStereo(t, filepath.Join(h.dir, c.Recording))
+	if r := toneRatio(left, 500); r < 0.5 {
+		t.Errorf("recording's left channel: caller's 500 Hz ratio %.2f", r)
+	}
+	if r := toneRatio(right, 1000); r < 0.5 {
+		t.Errorf("recording's right channel: agent's 1 kHz ratio %.2f", r)
 	}
 	// The history exports as Asterisk queue_log for existing report tools.
 	h.stop(syscall.SIGTERM)

@@ -46,6 +46,7 @@ type Leg struct {
 	inbandW bool // detector state valid (reset when re-enabled)
 
 	sink     atomic.Pointer[sinkRef]
+	tap      atomic.Pointer[sinkRef] // a recorder: sees inbound audio whoever owns the sink
 	onDTMF   atomic.Pointer[func(rune)]
 	inbandOn atomic.Bool
 	lastRx   atomic.Int64 // unix nanoseconds of the last accepted packet
@@ -300,4 +301,14 @@ func (l *Leg) sendLocked(pt uint8, ts uint32, payload []byte, marker bool) error
 	l.st.txPackets.Add(1)
 	l.st.txBytes.Add(uint64(n))
 	return nil
+}
+
+// SetTap installs (or with nil removes) a second receiver of the leg's
+// inbound audio, independent of the bridge: the call recorder.
+func (l *Leg) SetTap(s Sink) {
+	if s == nil {
+		l.tap.Store(nil)
+		return
+	}
+	l.tap.Store(&sinkRef{s})
 }

@@ -81,9 +81,15 @@ func (l *Leg) receive(b []byte, src netip.AddrPort) {
 	} else {
 		l.inbandW = false
 	}
-	if sink != nil {
+	tap := l.tap.Load()
+	if sink != nil || tap != nil {
 		l.frame = Frame{Codec: codec, Payload: p.Payload, Samples: uint32(len(p.Payload)), Timestamp: p.Timestamp, SequenceNumber: p.SequenceNumber, Marker: p.Marker}
+	}
+	if sink != nil {
 		sink.s.WriteFrame(&l.frame)
+	}
+	if tap != nil {
+		tap.s.WriteFrame(&l.frame)
 	}
 }
 

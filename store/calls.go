@@ -35,6 +35,7 @@ type Call struct {
 	WaitMS      int64             `json:"wait_ms"`                // queued until answered (ringing included) or ended
 	TalkMS      int64             `json:"talk_ms"`                // answered until ended
 	Data        map[string]string `json:"data,omitempty"`         // attached variables
+	Recording   string            `json:"recording,omitempty"`    // path of the call's stereo WAV
 }
 
 // CallUpdate changes only the fields that are set (non-nil).
@@ -44,6 +45,7 @@ type CallUpdate struct {
 	IVRDigits  *string
 	Queue      *string
 	AgentID    *string
+	Recording  *string
 	QueuedAt   *time.Time
 	OfferedAt  *time.Time
 	AnsweredAt *time.Time
@@ -72,7 +74,7 @@ var (
 
 const callColumns = `id, sip_call_id, ani, dnis, trunk, flow, ivr_digits, queue, agent_id,
 	arrived_at, queued_at, offered_at, answered_at, ended_at,
-	hangup_side, hangup_cause, disposition, wait_ms, talk_ms, data`
+	hangup_side, hangup_cause, disposition, wait_ms, talk_ms, data, recording`
 
 // CreateCall records a call at arrival. The call counts as accepted once
 // this returns nil: the row is committed and survives a crash.
@@ -91,10 +93,10 @@ func (s *Store) CreateCall(ctx context.Context, c Call) error {
 		return err
 	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO calls (`+callColumns+`)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		c.ID, c.SIPCallID, c.ANI, c.DNIS, c.Trunk, c.Flow, c.IVRDigits, c.Queue, c.AgentID,
 		c.ArrivedAt.UnixMilli(), ms(c.QueuedAt), ms(c.OfferedAt), ms(c.AnsweredAt), ms(c.EndedAt),
-		c.HangupSide, c.HangupCause, c.Disposition, c.WaitMS, c.TalkMS, data)
+		c.HangupSide, c.HangupCause, c.Disposition, c.WaitMS, c.TalkMS, data, c.Recording)
 	var se sqlite3.Error
 	if errors.As(err, &se) && (se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey ||
 		se.ExtendedCode == sqlite3.ErrConstraintUnique) {
@@ -128,6 +130,7 @@ func (s *Store) UpdateCall(ctx context.Context, id string, u CallUpdate) error {
 	str("ivr_digits", u.IVRDigits)
 	str("queue", u.Queue)
 	str("agent_id", u.AgentID)
+	str("recording", u.Recording)
 	tm("queued_at", u.QueuedAt)
 	tm("offered_at", u.OfferedAt)
 	tm("answered_at", u.AnsweredAt)
@@ -282,7 +285,7 @@ func scanCall(r scanner) (Call, error) {
 	var data sql.NullString
 	err := r.Scan(&c.ID, &c.SIPCallID, &c.ANI, &c.DNIS, &c.Trunk, &c.Flow, &c.IVRDigits, &c.Queue, &c.AgentID,
 		&arrived, &queued, &offered, &answered, &ended,
-		&c.HangupSide, &c.HangupCause, &c.Disposition, &c.WaitMS, &c.TalkMS, &data)
+		&c.HangupSide, &c.HangupCause, &c.Disposition, &c.WaitMS, &c.TalkMS, &data, &c.Recording)
 	if err != nil {
 		return Call{}, err
 	}

@@ -1,0 +1,55 @@
+package call
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/hotline/hotline/media"
+	"github.com/hotline/hotline/store"
+)
+
+// startRecording records the connected call when its queue asks for it:
+// the caller's audio on the left channel, the agent's on the right, into
+// <recordings>/<day>/<call id>.wav, indexed in the call record.
+func (c *Call) startRecording() {
+	cfg := c.sw.cfg()
+	record := false
+	for _, q := range cfg.Queues {
+		if q.Name == c.queue {
+			record = q.Record
+		}
+	}
+	if !record || c.agent == nil {
+		return
+	}
+	dir := filepath.Join(cfg.Server.Recordings, c.answeredAt.UTC().Format("2006-01-02"))
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		c.log.Error("recording not started", "error", err)
+		return
+	}
+	path := filepath.Join(dir, c.id+".wav")
+	rec, err := media.NewRecorder(path)
+	if err != nil {
+		c.log.Error("recording not started", "error", err)
+		return
+	}
+	c.rec = rec
+	c.caller.SetTap(rec.Channel(0))
+	c.agent.media.SetTap(rec.Channel(1))
+	c.updateRecord(store.CallUpdate{Recording: &path})
+	c.log.Info("recording", "path", path)
+}
+
+func (c *Call) stopRecording() {
+	if c.rec == nil {
+		return
+	}
+	c.caller.SetTap(nil)
+	if c.agent != nil {
+		c.agent.media.SetTap(nil)
+	}
+	if err := c.rec.Close(); err != nil {
+		c.log.Error("recording incomplete", "error", err)
+	}
+	c.rec = nil
+}
