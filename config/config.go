@@ -58,6 +58,10 @@ type SIPConfig struct {
 	BanAfter int      `yaml:"ban_after"`
 	BanFor   Duration `yaml:"ban_for"`
 	BanAllow []string `yaml:"ban_allow"`
+	// RatePerSource caps new INVITEs and REGISTERs per second from one
+	// address (excess: 503 Retry-After); default 50, 0 after defaults is
+	// impossible: write a large number to lift it.
+	RatePerSource int `yaml:"rate_per_source"`
 }
 
 // Listen is one SIP listening socket.
@@ -233,6 +237,9 @@ func (c *Config) applyDefaults(present map[keyPath]bool) {
 		}
 	}
 	setDefault(&s.SIP.Realm, "hotline")
+	if s.SIP.RatePerSource == 0 {
+		s.SIP.RatePerSource = 50
+	}
 	if s.SIP.BanAfter == 0 {
 		s.SIP.BanAfter = 5
 	}

@@ -111,6 +111,9 @@ func (v *validator) server() {
 	} else if hi <= lo {
 		v.add(at("server", "rtp", "port_max"), ErrInvalid, "port_max %d must be greater than port_min %d", hi, lo)
 	}
+	if s.SIP.RatePerSource < 1 {
+		v.add(at("server", "sip", "rate_per_source"), ErrInvalid, "rate_per_source must be at least 1")
+	}
 	if s.SIP.BanAfter < 1 {
 		v.add(at("server", "sip", "ban_after"), ErrInvalid, "ban_after must be at least 1")
 	}

@@ -3,6 +3,7 @@ package itest
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -123,4 +124,53 @@ func TestVanishedAgentPhoneEndsCall(t *testing.T) {
 		t.Errorf("record: cause %q agent %q", c.HangupCause, c.AgentID)
 	}
 	waitFor(t, 5*time.Second, "agent out of the call", func() bool { return strings.Contains(h.Output(), "agent=1002 from=talking to=wrap_up") })
+}
+
+// A flood of INVITEs from one admitted address is refused at the door (503)
+// while a caller from another address gets through to an agent with clean
+// audio.
+func TestINVITEFloodDoesNotHurtOtherCallers(t *testing.T) {
+	requirePeers(t, "sipp", "baresip", "tshark")
+	cfg := strings.Replace(testConfig("60s"), "sources: [127.0.0.1/32]", "sources: [127.0.0.0/8]", 1)
+	cfg = strings.Replace(cfg, "    public_ip: 127.0.0.1\n", "    public_ip: 127.0.0.1\n    rate_per_source: 5\n", 1)
+	h := startHotline(t, cfg)
+	startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 1000))
+	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
+
+	// The flood: SIPp's built-in caller from 127.0.0.2, 1000 INVITEs/s for 3 s.
+	flood := runSIPpBuiltin(t, "uac", fmt.Sprintf("127.0.0.1:%d", sipPort), "-s", "5000", "-i", "127.0.0.2", "-p", "15090",
+		"-mi", "127.0.0.2", "-mp", "16400", "-r", "1000", "-m", "3000", "-timeout", "15s", "-trace_stat", "-fd", "1")
+	time.Sleep(500 * time.Millisecond)
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 200}, {toneHz: 500, toneMS: 6000}})
+	capt := startCapture(t, callerRTP, callerRTP)
+	if out, err := runSIPp(t, work, "caller.xml", sippArgs("-d", "8000")...); err != nil {
+		t.Fatalf("the legitimate caller failed during the flood: %v\n%s", err, tail(out, 2000))
+	}
+	<-flood
+	heard := decodeULaw(capt.payloads(t, fmt.Sprintf("udp.dstport==%d && rtp.p_type==0", callerRTP)))
+	if len(heard) < 4*rate {
+		t.Fatalf("legitimate caller received only %d samples", len(heard))
+	}
+	if r := toneRatio(heard[len(heard)-3*rate:], 1000); r < 0.6 {
+		t.Errorf("legitimate caller's audio during the flood: 1 kHz ratio %.2f", r)
+	}
+	// 3,000 INVITEs at 5/s (burst 10) from the flooding address: about 25
+	// admitted, the rest refused before any media is allocated.
+	if n := strings.Count(h.Output(), "msg=\"call arrived\""); n < 5 || n > 40 {
+		t.Errorf("%d calls admitted, want the legitimate one plus about 25 of the flood", n)
+	}
+}
+
+// runSIPpBuiltin runs one of SIPp's built-in scenarios in the background.
+func runSIPpBuiltin(t *testing.T, name string, args ...string) <-chan struct{} {
+	t.Helper()
+	cmd := exec.Command("sipp", append([]string{"-sn", name, "-nostdin"}, args...)...)
+	cmd.Dir = t.TempDir()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	return done
 }

@@ -52,3 +52,26 @@ func TestMalformedRequestsGet4xxAndServerGoesOn(t *testing.T) {
 		t.Fatalf("server stopped serving after bad input: %q", got)
 	}
 }
+
+func TestRateLimiterPerSource(t *testing.T) {
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	r := newRateLimiter(10, 20)
+	ok := 0
+	for i := 0; i < 100; i++ {
+		if r.allow("192.0.2.1:5060", now) {
+			ok++
+		}
+	}
+	if ok != 20 {
+		t.Fatalf("a burst of 100 let %d through, want the burst of 20", ok)
+	}
+	if !r.allow("192.0.2.2:5060", now) {
+		t.Fatal("another source was refused")
+	}
+	if !r.allow("192.0.2.1:5060", now.Add(200*time.Millisecond)) {
+		t.Fatal("tokens did not refill after 200 ms at 10/s")
+	}
+	if newRateLimiter(0, 0) != nil || !(*rateLimiter)(nil).allow("x", now) {
+		t.Fatal("a zero rate must mean no limit")
+	}
+}

@@ -93,6 +93,10 @@ func (s *Server) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(req, tx, 403, "Forbidden", nil)
 		return
 	}
+	if !s.limit.allow(req.Source(), s.now()) {
+		s.respond(req, tx, 503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "5"))
+		return
+	}
 	user, err := s.digest.verify(authorization(req), "REGISTER", s.agentPassword)
 	if err != nil {
 		s.challenge(req, tx, err, user)

@@ -45,6 +45,9 @@ type Config struct {
 	BanWindow time.Duration
 	BanFor    time.Duration
 	BanAllow  []netip.Prefix
+	// RatePerSource caps new INVITEs and REGISTERs per second from one
+	// address (0 = no limit); excess gets 503 with Retry-After.
+	RatePerSource int
 	Logger    *slog.Logger
 	Now       func() time.Time
 }
@@ -69,6 +72,7 @@ type Server struct {
 	digest  *digester
 	reg     *registrar
 	guard   *authGuard
+	limit   *rateLimiter
 
 	mu       sync.RWMutex
 	agents   map[string]string
@@ -114,6 +118,7 @@ func New(cfg Config, h Handler) (*Server, error) {
 	s.log, s.now, s.handler, s.ua, s.srv, s.client = cfg.Logger, cfg.Now, h, ua, srv, client
 	s.digest, s.reg = newDigester(cfg.Realm, cfg.Now), newRegistrar()
 	s.guard = newAuthGuard(cfg.BanAfter, cfg.BanWindow, cfg.BanFor, cfg.BanAllow)
+	s.limit = newRateLimiter(cfg.RatePerSource, 2*cfg.RatePerSource)
 	s.contacts, s.done = map[string]sip.ContactHeader{}, make(chan struct{})
 	if len(cfg.DigestAlgorithms) > 0 {
 		s.digest.algorithms = cfg.DigestAlgorithms
@@ -288,6 +293,10 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if s.draining.Load() {
 		s.respond(req, tx, 503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "30"))
+		return
+	}
+	if !s.limit.allow(req.Source(), s.now()) {
+		s.respond(req, tx, 503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "5"))
 		return
 	}
 	trunk, ok := s.trunkFor(req.Source())
