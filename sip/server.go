@@ -48,8 +48,8 @@ type Config struct {
 	// RatePerSource caps new INVITEs and REGISTERs per second from one
 	// address (0 = no limit); excess gets 503 with Retry-After.
 	RatePerSource int
-	Logger    *slog.Logger
-	Now       func() time.Time
+	Logger        *slog.Logger
+	Now           func() time.Time
 }
 
 // Handler receives what the SIP layer cannot decide alone.
