@@ -2,7 +2,10 @@ package call
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
+	"path/filepath"
 	"net"
 	"net/http"
 
@@ -208,6 +211,13 @@ func (sw *Switch) serveCTI() (func(), error) {
 	if cfg.CTI.AllowRemotePlain {
 		opts = append(opts, cti.AllowRemotePlain())
 	}
+	if cfg.CTI.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(inBase(cfg.BaseDir, cfg.CTI.CertFile), inBase(cfg.BaseDir, cfg.CTI.KeyFile))
+		if err != nil {
+			return nil, fmt.Errorf("cti certificate: %w", err)
+		}
+		opts = append(opts, cti.WithTLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
+	}
 	srv := cti.NewServer(sw.bus, sw, tokens, opts...)
 	ln, err := net.Listen("tcp", cfg.CTI.Listen)
 	if err != nil {
@@ -230,4 +240,12 @@ func (sw *Switch) serveCTI() (func(), error) {
 	go func() { _ = hs.Serve(hl) }()
 	sw.log.Info("cti listening", "tcp", ln.Addr().String(), "http", hl.Addr().String())
 	return func() { _ = hs.Close(); _ = srv.Close() }, nil
+}
+
+// inBase resolves a path from the configuration against its file's folder.
+func inBase(base, p string) string {
+	if base == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(base, p)
 }

@@ -2,9 +2,19 @@ package itest
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -173,4 +183,69 @@ func TestCTIAgentStateChangesRouting(t *testing.T) {
 	if r := sup.cmd(map[string]any{"cmd": "agent_ready", "agent": "9999"}); r["ok"] != false {
 		t.Errorf("an unknown agent was accepted: %v", r)
 	}
+}
+
+// With a certificate configured the CTI socket speaks TLS: a client that
+// trusts the certificate logs in; a plain-text client gets nowhere.
+func TestCTIOverTLS(t *testing.T) {
+	dir := t.TempDir()
+	certPEM, keyPEM, pool := selfSigned(t)
+	if err := os.WriteFile(filepath.Join(dir, "cti.crt"), certPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cti.key"), keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.Replace(testConfig("60s"), "cti:\n", "cti:\n  cert_file: cti.crt\n  key_file: cti.key\n", 1)
+	startHotlineIn(t, dir, cfg)
+	conn, err := tls.Dial("tcp", "127.0.0.1:17070", &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
+	if err != nil {
+		t.Fatalf("tls dial: %v", err)
+	}
+	defer conn.Close()
+	r := bufio.NewReader(conn)
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	hello, err := r.ReadString('\n')
+	if err != nil || !strings.Contains(hello, `"hello"`) {
+		t.Fatalf("hello over TLS: %q %v", hello, err)
+	}
+	fmt.Fprintln(conn, `{"type":"cmd","id":"1","cmd":"login","token":"crm-secret"}`)
+	if res, _ := r.ReadString('\n'); !strings.Contains(res, `"ok":true`) {
+		t.Fatalf("login over TLS: %s", res)
+	}
+	plain, err := net.DialTimeout("tcp", "127.0.0.1:17070", time.Second)
+	if err == nil {
+		defer plain.Close()
+		_ = plain.SetDeadline(time.Now().Add(2 * time.Second))
+		if line, _ := bufio.NewReader(plain).ReadString('\n'); strings.Contains(line, "hello") {
+			t.Fatal("a plain-text client got the greeting from a TLS socket")
+		}
+	}
+}
+
+func selfSigned(t *testing.T) (certPEM, keyPEM []byte, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "hotline test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), pool
 }

@@ -214,6 +214,12 @@ func TestCallThroughIVRAndQueueToAgent(t *testing.T) {
 	if r := toneRatio(right, 1000); r < 0.5 {
 		t.Errorf("recording's right channel: agent's 1 kHz ratio %.2f", r)
 	}
+	// The QA sample of the day lists it for the agent.
+	sample, err := exec.Command(hotlineBin(t), "recordings", "sample", "--db", h.db, "--per-agent", "1",
+		"--day", c.ArrivedAt.Local().Format("2006-01-02")).CombinedOutput()
+	if err != nil || !strings.Contains(string(sample), c.Recording) || !strings.Contains(string(sample), "1002") {
+		t.Errorf("recordings sample: %v\n%s", err, sample)
+	}
 	// The history exports as Asterisk queue_log for existing report tools.
 	h.stop(syscall.SIGTERM)
 	ql, err := exec.Command(hotlineBin(t), "queuelog", "--db", h.db).CombinedOutput()
