@@ -5,9 +5,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"net"
 	"net/http"
+	"path/filepath"
 
 	"github.com/hotline/hotline/acd"
 	"github.com/hotline/hotline/cti"
