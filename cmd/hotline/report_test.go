@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -74,14 +73,7 @@ func seedReportDB(t *testing.T) string {
 
 func runReportCmd(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	cmd := reportCmd()
-	var out bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&out)
-	cmd.SetArgs(args)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.Execute()
-	return out.String(), err
+	return runCmd(t, reportCmd(), args...)
 }
 
 func TestReportQueueCSV(t *testing.T) {

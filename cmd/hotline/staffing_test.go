@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -10,14 +9,7 @@ import (
 
 func runStaffing(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	cmd := staffingCmd()
-	var out bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&out)
-	cmd.SetArgs(args)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.Execute()
-	return out.String(), err
+	return runCmd(t, staffingCmd(), args...)
 }
 
 // The metrics.md test vector: 100 calls per 30 min, AHT 180 s, 80/20 → 14 agents.
