@@ -231,15 +231,18 @@ func (sw *Switch) serveCTI() (func(), error) {
 	mux := http.NewServeMux()
 	mux.Handle("/cti", srv.Handler())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	metrics, stopMetrics := sw.metricsHandler()
+	mux.Handle("/metrics", metrics)
 	hl, err := net.Listen("tcp", cfg.Server.HTTP.Addr)
 	if err != nil {
+		stopMetrics()
 		_ = srv.Close()
 		return nil, err
 	}
 	hs := &http.Server{Handler: mux}
 	go func() { _ = hs.Serve(hl) }()
 	sw.log.Info("cti listening", "tcp", ln.Addr().String(), "http", hl.Addr().String())
-	return func() { _ = hs.Close(); _ = srv.Close() }, nil
+	return func() { _ = hs.Close(); _ = srv.Close(); stopMetrics() }, nil
 }
 
 // inBase resolves a path from the configuration against its file's folder.

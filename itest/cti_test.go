@@ -11,8 +11,10 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,6 +145,21 @@ func TestCTIEventsFollowTheCall(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("events %v, want %v", got, want)
 	}
+	// Prometheus sees the same call and the agent's state.
+	waitFor(t, 5*time.Second, "metrics", func() bool {
+		res, err := http.Get("http://127.0.0.1:18080/metrics")
+		if err != nil {
+			return false
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		m := string(b)
+		return strings.Contains(m, `hotline_events_total{kind="call.arrived"} 1`) &&
+			strings.Contains(m, `hotline_events_total{kind="agent.connected"} 1`) &&
+			strings.Contains(m, "hotline_calls_in_progress 0") &&
+			strings.Contains(m, `hotline_agents{state="logged_out"} 2`) &&
+			strings.Contains(m, "go_goroutines")
+	})
 }
 
 // Agent state from the CTI socket changes routing: a supervisor sets the
