@@ -107,6 +107,8 @@ func (c *Call) onAgentLeg(offerID uint64, ev any) {
 			if hold, ok := c.answerReInvite(e.ReInvite, c.agent.media); ok {
 				c.setHold(true, hold)
 			}
+		case hsip.EvRefer:
+			c.blindTransfer(e)
 		}
 		return
 	}
@@ -256,4 +258,35 @@ func (c *Call) setHold(byAgent, hold bool) {
 	c.sw.acd.post(acd.CallUnheld{AgentID: c.agent.agentID})
 	c.sw.publish(c.event("call.unheld", func(e *cti.Event) { e.Side = by }))
 	c.log.Info("call unheld", "by", by)
+}
+
+// blindTransfer moves the caller, with their data, from the agent who sent
+// REFER to the queue named by the target (a queue name, or a number routed
+// to a queue); the agent is released to wrap-up as after any call.
+func (c *Call) blindTransfer(r hsip.EvRefer) {
+	q := c.sw.transferQueue(r.Target)
+	if q == "" {
+		c.log.Warn("transfer refused: unknown target", "target", r.Target)
+		r.Reject(404)
+		return
+	}
+	r.Accept()
+	agent := c.agent.agentID
+	c.stopRecording()
+	if c.holdPlay != nil {
+		c.holdPlay.Stop()
+		c.holdPlay = nil
+	}
+	c.held = false
+	if c.bridge != nil {
+		c.bridge.Unbridge()
+		c.bridge = nil
+	}
+	c.sw.acd.post(acd.CallEnded{AgentID: agent, CallID: c.id})
+	c.agent.leg.Hangup()
+	c.agent.media.Close()
+	c.agent = nil
+	c.sw.publish(c.event("call.transferred", func(e *cti.Event) { e.AgentID, e.Reason = agent, "queue:"+q }))
+	c.log.Info("transferred", "from_agent", agent, "to_queue", q)
+	c.enqueue(q, c.prio, nil)
 }

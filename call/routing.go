@@ -25,3 +25,22 @@ func route(cfg *config.Config, trunk, dnis string) (target, bool) {
 	}
 	return target{}, false
 }
+
+// transferQueue resolves a transfer target: a queue's name, or a number one
+// of the trunks routes to a queue; "" when neither.
+func (sw *Switch) transferQueue(target string) string {
+	cfg := sw.cfg()
+	for _, q := range cfg.Queues {
+		if q.Name == target {
+			return q.Name
+		}
+	}
+	for _, t := range cfg.Trunks {
+		for _, r := range t.Routes {
+			if r.Number == target && r.Queue != "" {
+				return r.Queue
+			}
+		}
+	}
+	return ""
+}

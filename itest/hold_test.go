@@ -106,3 +106,41 @@ func TestCTIHoldUnhold(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Blind transfer by REFER from the agent's phone to another queue: the
+// caller, with their data, reaches an agent of that queue and hears them.
+func TestBlindTransferByREFER(t *testing.T) {
+	requirePeers(t, "sipp", "baresip", "tshark")
+	h := startHotline(t, testConfig("60s"))
+	bob := startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 1000))
+	startAgent(t, "1001", "alice1001", agent2SIP, agent2Ctl, switchAddr(), agentTone(t, 1500))
+	waitFor(t, 5*time.Second, "agents ready", func() bool {
+		o := h.Output()
+		return strings.Contains(o, "agent=1002 from=logged_out to=ready") && strings.Contains(o, "agent=1001 from=logged_out to=ready")
+	})
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 200}, {toneHz: 500, toneMS: 12000}})
+	capt := startCapture(t, callerRTP, callerRTP)
+	done := runSIPpAsync(t, work, "caller.xml", sippArgs("-d", "13000")...)
+	waitFor(t, 10*time.Second, "connected to 1002", func() bool { return strings.Contains(h.Output(), "agent=1002 queue=support") })
+	time.Sleep(2 * time.Second)
+	bob.command(t, "transfer", fmt.Sprintf("sip:sales@127.0.0.1:%d", sipPort))
+	waitFor(t, 5*time.Second, "transferred", func() bool { return strings.Contains(h.Output(), "to_queue=sales") })
+	waitFor(t, 10*time.Second, "connected to 1001", func() bool { return strings.Contains(h.Output(), "agent=1001 queue=sales") })
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	heard := decodeULaw(capt.payloads(t, fmt.Sprintf("udp.dstport==%d && rtp.p_type==0", callerRTP)))
+	if len(heard) < 6*rate {
+		t.Fatalf("caller received %d samples", len(heard))
+	}
+	if r := toneRatio(heard[len(heard)-3*rate:], 1500); r < 0.6 {
+		t.Errorf("after the transfer the caller does not hear the new agent's 1500 Hz: ratio %.2f", r)
+	}
+	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
+	if c := lastCall(t, h.db); c.AgentID != "1001" || c.Queue != "sales" || c.Disposition != "answered" {
+		t.Errorf("record: agent %q queue %q disposition %q", c.AgentID, c.Queue, c.Disposition)
+	}
+	if !strings.Contains(h.Output(), "agent=1002 from=talking to=wrap_up") {
+		t.Errorf("the transferring agent was not released to wrap-up")
+	}
+}

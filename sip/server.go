@@ -136,13 +136,14 @@ func New(cfg Config, h Handler) (*Server, error) {
 	srv.OnOptions(s.handleOptions)
 	srv.OnInfo(s.handleInfo)
 	srv.OnUpdate(s.handleUpdate)
+	srv.OnRequest(sip.REFER, s.handleRefer)
 	srv.OnNoRoute(func(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(req, tx, 405, "Method Not Allowed", nil, sip.NewHeader("Allow", allowed))
 	})
 	return s, nil
 }
 
-const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER"
+const allowed = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REGISTER, REFER"
 
 // Reconfigure swaps trunks and agent passwords; calls in progress keep going.
 func (s *Server) Reconfigure(cfg Config) {
