@@ -271,6 +271,12 @@ func (c *Call) blindTransfer(r hsip.EvRefer) {
 		return
 	}
 	r.Accept()
+	c.transferToQueue(q)
+}
+
+// transferToQueue releases the connected agent and queues the caller, with
+// their data, in q (a new queue segment).
+func (c *Call) transferToQueue(q string) {
 	agent := c.agent.agentID
 	c.stopRecording()
 	if c.holdPlay != nil {

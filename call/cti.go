@@ -173,8 +173,20 @@ func (sw *Switch) holdCmd(ctx context.Context, id string, hold bool) (any, error
 		return map[string]any{"call": id, "held": hold}, nil
 	})
 }
+// Transfer is a blind transfer of a connected call to a queue (by name or
+// routed number), as from the agent's toolbar.
 func (sw *Switch) Transfer(ctx context.Context, a cti.TransferArgs) (any, error) {
-	return nil, errUnsupported("transfer")
+	return sw.withCall(ctx, a.Call, func(c *Call) (any, error) {
+		if c.phase != phaseConnected || c.agent == nil {
+			return nil, cti.NewError("invalid_state", "call is not connected to an agent")
+		}
+		q := sw.transferQueue(a.Target)
+		if q == "" {
+			return nil, cti.NewError("not_found", "no queue or routed number "+a.Target+" (transfers to agents and external numbers are not supported yet)")
+		}
+		c.transferToQueue(q)
+		return map[string]string{"call": a.Call, "queue": q}, nil
+	})
 }
 func (sw *Switch) AttendedTransfer(ctx context.Context, a cti.TransferArgs) (any, error) {
 	return nil, errUnsupported("attended_transfer")

@@ -102,8 +102,20 @@ func TestCTIHoldUnhold(t *testing.T) {
 		t.Fatalf("unhold: %v", r)
 	}
 	next("call.unheld")
+	// And a blind transfer from the toolbar to a queue nobody serves: the
+	// agent is released, the caller waits in sales.
+	if r := sup.cmd(map[string]any{"cmd": "transfer", "call": call, "target": "nowhere"}); r["ok"] != false {
+		t.Errorf("transfer to an unknown target accepted: %v", r)
+	}
+	if r := sup.cmd(map[string]any{"cmd": "transfer", "call": call, "target": "sales"}); r["ok"] != true {
+		t.Fatalf("transfer: %v", r)
+	}
+	waitFor(t, 5*time.Second, "agent released", func() bool { return strings.Contains(h.Output(), "agent=1002 from=talking to=wrap_up") })
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+	if c := lastCall(t, h.db); c.Queue != "sales" {
+		t.Errorf("after the transfer the call is in %q, want sales", c.Queue)
 	}
 }
 

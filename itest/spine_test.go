@@ -302,3 +302,35 @@ func TestCallerHangsUpWhileAgentRings(t *testing.T) {
 		t.Errorf("second call: id=%s agent=%q disposition=%q", second.ID, second.AgentID, second.Disposition)
 	}
 }
+
+// The same path over SIP/TCP: a SIPp carrier on TCP, an agent phone
+// registered over TCP; audio checked at the agent.
+func TestCallOverTCP(t *testing.T) {
+	requirePeers(t, "sipp", "baresip")
+	h := startHotline(t, testConfig("60s"))
+	agent := startAgentTCP(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 1000))
+	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
+	if !strings.Contains(h.Output(), "transport=tcp") {
+		t.Errorf("the phone did not register over TCP")
+	}
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 200}, {toneHz: 500, toneMS: 5000}})
+	if out, err := runSIPp(t, work, "caller.xml", sippArgs("-t", "t1", "-d", "6000")...); err != nil {
+		t.Fatalf("sipp over TCP: %v\n%s", err, tail(out, 2000))
+	}
+	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
+	if c := lastCall(t, h.db); c.AgentID != "1002" || c.Disposition != "answered" {
+		t.Errorf("record: agent %q disposition %q", c.AgentID, c.Disposition)
+	}
+	agent.stop(15)
+	recs := agent.recordings()
+	if len(recs) == 0 {
+		t.Fatal("agent recorded nothing")
+	}
+	got, err := readWAV(recs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := toneRatio(got, 500); r < 0.4 {
+		t.Errorf("agent did not hear the caller's 500 Hz over the TCP-signalled call: ratio %.2f", r)
+	}
+}
