@@ -173,6 +173,7 @@ func (sw *Switch) holdCmd(ctx context.Context, id string, hold bool) (any, error
 		return map[string]any{"call": id, "held": hold}, nil
 	})
 }
+
 // Transfer is a blind transfer of a connected call to a queue (by name or
 // routed number), as from the agent's toolbar.
 func (sw *Switch) Transfer(ctx context.Context, a cti.TransferArgs) (any, error) {
