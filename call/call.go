@@ -233,7 +233,7 @@ func (c *Call) onCallerLeg(ev any) {
 	case hsip.EvDTMF:
 		c.onDigit(e.Digit)
 	case hsip.EvReInvite:
-		if hold, ok := c.answerReInvite(e.ReInvite, c.caller); ok && c.phase == phaseConnected {
+		if hold, ok := c.sw.answerReInvite(e.ReInvite, c.caller); ok && c.phase == phaseConnected {
 			c.setHold(false, hold)
 		}
 	}

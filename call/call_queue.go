@@ -104,7 +104,7 @@ func (c *Call) onAgentLeg(offerID uint64, ev any) {
 		case hsip.EvDTMF:
 			_ = e // agent-side digits are not routed to the caller's IVR
 		case hsip.EvReInvite:
-			if hold, ok := c.answerReInvite(e.ReInvite, c.agent.media); ok {
+			if hold, ok := c.sw.answerReInvite(e.ReInvite, c.agent.media); ok {
 				c.setHold(true, hold)
 			}
 		case hsip.EvRefer:

@@ -146,10 +146,6 @@ func (sw *Switch) Disposition(ctx context.Context, a cti.DispositionArgs) (any, 
 	return map[string]string{"call": a.Call, "code": a.Code}, nil
 }
 
-func (sw *Switch) Originate(ctx context.Context, a cti.OriginateArgs) (any, error) {
-	return nil, errUnsupported("originate")
-}
-
 // Hold puts the caller on hold from the agent's toolbar: media is anchored
 // in the switch, so no re-INVITE is needed: the caller hears the music.
 func (sw *Switch) Hold(ctx context.Context, a cti.CallArgs) (any, error) {

@@ -81,13 +81,13 @@ func (sw *Switch) applyRemote(l *media.Leg, m *sdp.Media) {
 // session refresh) by answering from the same RTP leg, so the audio path
 // survives it. It reports whether the offer puts the other side on hold
 // (sendonly or inactive); ok is false when the offer was refused.
-func (c *Call) answerReInvite(ri *hsip.ReInvite, l *media.Leg) (hold, ok bool) {
+func (sw *Switch) answerReInvite(ri *hsip.ReInvite, l *media.Leg) (hold, ok bool) {
 	if l == nil {
 		ri.Reject(488)
 		return false, false
 	}
 	if len(ri.SDP) == 0 {
-		ri.Accept(c.sw.offerSDP(l))
+		ri.Accept(sw.offerSDP(l))
 		return false, false // a refresh: no change of direction
 	}
 	offer, err := sdp.Parse(ri.SDP)
@@ -97,14 +97,14 @@ func (c *Call) answerReInvite(ri *hsip.ReInvite, l *media.Leg) (hold, ok bool) {
 	}
 	// Answer narrows sendrecv to what the offer allows (recvonly to a
 	// sendonly offer, inactive to inactive).
-	answer, chosen, err := sdp.Answer(offer, c.sw.localAddr(l), prefs, sdp.SendRecv)
+	answer, chosen, err := sdp.Answer(offer, sw.localAddr(l), prefs, sdp.SendRecv)
 	if err != nil {
 		ri.Reject(488)
 		return false, false
 	}
 	if !chosen.Addr.Addr().IsUnspecified() {
 		// c=0.0.0.0 is the old way to say hold: keep the address we have.
-		c.sw.applyRemote(l, &chosen)
+		sw.applyRemote(l, &chosen)
 	}
 	ri.Accept(answer)
 	return offer.Dir == sdp.SendOnly || offer.Dir == sdp.Inactive, true

@@ -32,12 +32,14 @@ type Switch struct {
 	acd   *acdActor
 	evw   *store.EventWriter
 
-	mu       sync.Mutex
-	calls    map[string]*Call
-	wg       sync.WaitGroup
-	draining atomic.Bool
-	stopBus  func()
-	stopCTI  func()
+	mu        sync.Mutex
+	calls     map[string]*Call
+	outs      map[string]*outCall // originated (click-to-call) calls
+	ruleCalls map[int]int         // calls up per dial rule
+	wg        sync.WaitGroup
+	draining  atomic.Bool
+	stopBus   func()
+	stopCTI   func()
 }
 
 // Options are the switch's rarely changed knobs.
@@ -55,7 +57,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Switch, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	sw := &Switch{log: o.Logger, now: o.Now, calls: map[string]*Call{}}
+	sw := &Switch{log: o.Logger, now: o.Now, calls: map[string]*Call{}, outs: map[string]*outCall{}, ruleCalls: map[int]int{}}
 	sw.conf.Store(cfg)
 
 	st, err := store.Open(cfg.Server.Database)
@@ -232,6 +234,9 @@ func (sw *Switch) Shutdown(ctx context.Context) error {
 	sw.mu.Lock()
 	for _, c := range sw.calls {
 		c.post(shutdownEvent{cause: "switch_shutdown"})
+	}
+	for _, o := range sw.outs {
+		o.post(shutdownEvent{cause: "switch_shutdown"})
 	}
 	sw.mu.Unlock()
 	done := make(chan struct{})

@@ -27,13 +27,16 @@ type Duration = ivr.Duration
 
 // Config is a whole Hotline configuration.
 type Config struct {
-	Server  ServerConfig         `yaml:"server"`
-	Trunks  []Trunk              `yaml:"trunks"`
-	Agents  []Agent              `yaml:"agents"`
-	Queues  []Queue              `yaml:"queues"`
-	Flows   map[string]*ivr.Flow `yaml:"flows"`
-	CTI     CTIConfig            `yaml:"cti"`
-	BaseDir string               `yaml:"-"` // directory of the file; "" for the embedded default
+	Server ServerConfig         `yaml:"server"`
+	Trunks []Trunk              `yaml:"trunks"`
+	Agents []Agent              `yaml:"agents"`
+	Queues []Queue              `yaml:"queues"`
+	Flows  map[string]*ivr.Flow `yaml:"flows"`
+	// DialRules are the only way a call leaves through a trunk (toll-fraud
+	// guard): who may dial which numbers, through which trunk.
+	DialRules []DialRule `yaml:"dial_rules"`
+	CTI       CTIConfig  `yaml:"cti"`
+	BaseDir   string     `yaml:"-"` // directory of the file; "" for the embedded default
 }
 
 // ServerConfig is the `server` section.
@@ -87,11 +90,27 @@ type HTTPConfig struct {
 
 // Trunk is a carrier allowed to send calls in.
 type Trunk struct {
-	Name     string   `yaml:"name"`     // required, unique
-	Sources  []string `yaml:"sources"`  // IPs or CIDRs allowed to send INVITEs
-	Username string   `yaml:"username"` // optional digest credentials the carrier must present
-	Password string   `yaml:"password"`
-	Routes   []Route  `yaml:"routes"` // first match wins, so "*" belongs last
+	Name     string    `yaml:"name"`     // required, unique
+	Sources  []string  `yaml:"sources"`  // IPs or CIDRs allowed to send INVITEs
+	Username string    `yaml:"username"` // optional digest credentials the carrier must present
+	Password string    `yaml:"password"`
+	Routes   []Route   `yaml:"routes"`   // first match wins, so "*" belongs last
+	Outbound *Outbound `yaml:"outbound"` // where calls out to customers go; none = inbound only
+}
+
+// Outbound is a trunk's carrier side for calls Hotline places.
+type Outbound struct {
+	Addr      string `yaml:"addr"`      // carrier signalling address host:port; required
+	Transport string `yaml:"transport"` // udp|tcp; default udp
+	CallerID  string `yaml:"caller_id"` // number presented to the customer; required
+}
+
+// DialRule allows agents to dial numbers matching Pattern through Trunk.
+type DialRule struct {
+	Agents        []string `yaml:"agents"`         // agent ids, or "*" for all
+	Pattern       string   `yaml:"pattern"`        // regular expression over the whole number
+	Trunk         string   `yaml:"trunk"`          // a trunk with outbound set
+	MaxConcurrent int      `yaml:"max_concurrent"` // calls up at once through this rule; 0 = 10
 }
 
 // Route sends a dialled number to a flow or a queue (exactly one).

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,6 +81,7 @@ func (v *validator) run() {
 	v.agents()
 	v.queues()
 	v.trunks()
+	v.dialRules()
 	v.cti()
 	v.flows()
 }
@@ -274,6 +276,49 @@ func (v *validator) queues() {
 		}
 	}
 	v.unique("queues", "queue name", "name", names)
+}
+
+func (v *validator) dialRules() {
+	for i, r := range v.cfg.DialRules {
+		p := at("dial_rules", i)
+		if _, err := regexp.Compile(r.Pattern); r.Pattern == "" || err != nil {
+			v.add(append(p, "pattern"), ErrInvalid, "pattern %q is not a regular expression", r.Pattern)
+		}
+		var tr *Trunk
+		for j := range v.cfg.Trunks {
+			if v.cfg.Trunks[j].Name == r.Trunk {
+				tr = &v.cfg.Trunks[j]
+			}
+		}
+		switch {
+		case tr == nil:
+			v.add(append(p, "trunk"), ErrReference, "no trunk named %q", r.Trunk)
+		case tr.Outbound == nil:
+			v.add(append(p, "trunk"), ErrInvalid, "trunk %q has no outbound section", r.Trunk)
+		}
+		if len(r.Agents) == 0 {
+			v.add(append(p, "agents"), ErrRequired, "list the agents (or \"*\") this rule allows")
+		}
+		for j, a := range r.Agents {
+			if a != "*" && !v.agentExists(a) {
+				v.add(at("dial_rules", i, "agents", j), ErrReference, "no agent with id %q", a)
+			}
+		}
+		if r.MaxConcurrent < 0 {
+			v.add(append(p, "max_concurrent"), ErrInvalid, "max_concurrent may not be negative")
+		}
+	}
+	for i, t := range v.cfg.Trunks {
+		if o := t.Outbound; o != nil {
+			v.hostPort(at("trunks", i, "outbound", "addr"), o.Addr)
+			if o.CallerID == "" {
+				v.add(at("trunks", i, "outbound", "caller_id"), ErrRequired, "caller_id is required for outbound calls")
+			}
+			if o.Transport != "" && o.Transport != "udp" && o.Transport != "tcp" {
+				v.add(at("trunks", i, "outbound", "transport"), ErrInvalid, "transport %q (want udp or tcp)", o.Transport)
+			}
+		}
+	}
 }
 
 func (v *validator) trunks() {

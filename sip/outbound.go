@@ -43,6 +43,36 @@ func (s *Server) Dial(r DialRequest, events func(any)) (*OutboundLeg, error) {
 		return nil, ErrNotRegistered
 	}
 	target := *b.Contact.Clone()
+	// Send to where the REGISTER came from: the Contact may be a private
+	// address behind NAT; the source is what reaches the phone.
+	return s.dial(target, b.Source, r.AgentID, r, events)
+}
+
+// TrunkDial is an outbound call to a number through a carrier trunk.
+type TrunkDial struct {
+	Addr      string // the carrier's signalling address, host:port
+	Transport string // udp (default) or tcp
+	Number    string // dialled number (Request-URI user)
+	CallerID  string // our number shown to the customer (From user)
+	SDP       []byte
+}
+
+// DialTrunk sends an INVITE for a number to a carrier. The caller has
+// checked the dial rules: the SIP layer only carries the call.
+func (s *Server) DialTrunk(d TrunkDial, events func(any)) (*OutboundLeg, error) {
+	host, port, err := sip.ParseAddr(d.Addr)
+	if err != nil {
+		return nil, &Error{Status: 500, Reason: "Server Internal Error", Err: err}
+	}
+	target := sip.Uri{Scheme: "sip", User: d.Number, Host: host, Port: port}
+	if d.Transport != "" && !strings.EqualFold(d.Transport, "udp") {
+		target.UriParams = sip.NewParams()
+		target.UriParams.Add("transport", strings.ToLower(d.Transport))
+	}
+	return s.dial(target, d.Addr, "", DialRequest{FromUser: d.CallerID, SDP: d.SDP}, events)
+}
+
+func (s *Server) dial(target sip.Uri, destination, agentID string, r DialRequest, events func(any)) (*OutboundLeg, error) {
 	transport := "UDP"
 	if target.UriParams != nil {
 		if t, ok := target.UriParams.Get("transport"); ok && t != "" {
@@ -51,9 +81,7 @@ func (s *Server) Dial(r DialRequest, events func(any)) (*OutboundLeg, error) {
 	}
 	req := sip.NewRequest(sip.INVITE, target)
 	req.SetTransport(transport)
-	// Send to where the REGISTER came from: the Contact may be a private
-	// address behind NAT; the source is what reaches the phone.
-	req.SetDestination(b.Source)
+	req.SetDestination(destination)
 	s.mu.RLock()
 	if transport == "UDP" && s.udpAddr != nil {
 		req.Laddr = sip.Addr{IP: s.udpAddr.IP, Port: s.udpAddr.Port}
@@ -64,7 +92,11 @@ func (s *Server) Dial(r DialRequest, events func(any)) (*OutboundLeg, error) {
 	from.Params = sip.NewParams()
 	from.Params.Add("tag", sip.GenerateTagN(16))
 	req.AppendHeader(from)
-	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: r.AgentID, Host: host}})
+	toUser := target.User
+	if agentID != "" {
+		toUser = agentID
+	}
+	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: toUser, Host: target.Host}})
 	for k, v := range r.Headers {
 		req.AppendHeader(sip.NewHeader(k, v))
 	}
@@ -74,7 +106,7 @@ func (s *Server) Dial(r DialRequest, events func(any)) (*OutboundLeg, error) {
 	req.AppendHeader(&c)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &OutboundLeg{s: s, AgentID: r.AgentID, ctx: ctx, cancel: cancel}
+	l := &OutboundLeg{s: s, AgentID: agentID, ctx: ctx, cancel: cancel}
 	l.SetEvents(events)
 	dua := &sipgo.DialogUA{Client: s.client, ContactHDR: c}
 	dc, err := dua.WriteInvite(ctx, req)

@@ -1,0 +1,65 @@
+package itest
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Click-to-call: a CRM asks for a call; the agent's baresip rings and
+// answers, the switch dials the customer (a SIPp UAS) through the trunk, and
+// the two hear each other. A number no dial rule allows is refused.
+func TestOriginateClickToCall(t *testing.T) {
+	requirePeers(t, "sipp", "baresip")
+	cfg := strings.Replace(testConfig("60s"), "      - { number: \"5000\", flow: main }\n",
+		"      - { number: \"5000\", flow: main }\n    outbound: { addr: \"127.0.0.1:15090\", caller_id: \"5000\" }\n", 1)
+	cfg += "dial_rules:\n  - { agents: [\"1002\"], pattern: \"555[0-9]{4}\", trunk: carrier, max_concurrent: 1 }\n"
+	h := startHotline(t, cfg)
+	agent := startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 500))
+	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
+
+	// The customer: answers, sends 1 kHz, waits for the switch's BYE.
+	customer := callerMedia(t, []pcapStep{{toneHz: 1000, toneMS: 8000}})
+	done := runSIPpAsync(t, customer, "customer_uas.xml", "-i", "127.0.0.1", "-p", "15090", "-mi", "127.0.0.1", "-mp", "16200", "-m", "1")
+	time.Sleep(300 * time.Millisecond)
+
+	crm := dialCTI(t, "127.0.0.1:17070", "crm-secret")
+	if r := crm.cmd(map[string]any{"cmd": "originate", "agent": "1002", "number": "9001234567"}); r["ok"] != false ||
+		!strings.Contains(fmt.Sprint(r["error"]), "forbidden") {
+		t.Fatalf("a number outside the dial rules was not refused: %v", r)
+	}
+	r := crm.cmd(map[string]any{"cmd": "originate", "agent": "1002", "number": "5551234"})
+	if r["ok"] != true {
+		t.Fatalf("originate: %v", r)
+	}
+	waitFor(t, 10*time.Second, "customer answered", func() bool { return strings.Contains(h.Output(), "customer answered") })
+	time.Sleep(3 * time.Second)
+	agent.command(t, "hangup", "")
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("customer side: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the customer was never hung up")
+	}
+	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
+	c := lastCall(t, h.db)
+	if c.DNIS != "5551234" || c.AgentID != "1002" || c.Disposition != "answered" || c.HangupSide != "agent" || c.Data["direction"] != "outbound" {
+		t.Errorf("record: dnis %q agent %q disposition %q side %q data %v", c.DNIS, c.AgentID, c.Disposition, c.HangupSide, c.Data)
+	}
+	waitFor(t, 5*time.Second, "agent ready again", func() bool { return strings.Contains(h.Output(), "agent=1002 from=not_ready to=ready") })
+	agent.stop(15)
+	recs := agent.recordings()
+	if len(recs) == 0 {
+		t.Fatal("agent recorded nothing")
+	}
+	got, err := readWAV(recs[len(recs)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ratio := toneRatio(got, 1000); ratio < 0.4 {
+		t.Errorf("agent did not hear the customer's 1 kHz: ratio %.2f", ratio)
+	}
+}
