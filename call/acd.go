@@ -131,9 +131,7 @@ func (a *acdActor) execute(actions []acd.Action) {
 		case acd.Announce:
 			a.sw.toCall(x.CallID, x)
 		case acd.DialCallback:
-			// Outbound callbacks need the outbound trunk (a later issue):
-			// fail the offer so the agent is freed and the ticket retried.
-			a.execute(a.engine.Step(a.sw.now(), acd.OfferFailed{OfferID: x.OfferID, Reason: "callback_unsupported"}))
+			go a.sw.callback(x) // off the ACD goroutine: it writes the call record
 		case acd.Rejected:
 			a.sw.log.Debug("acd ignored event", "event", x.Event, "reason", x.Err)
 		case acd.Notify:

@@ -46,3 +46,15 @@ func (c *Call) announcementDone() {
 		c.playOnCaller(c.sw.mohWAVs(c.queue), true)
 	}
 }
+
+// announcementRefs names built-in prompts in a language.
+func announcementRefs(lang string, names ...string) []ivr.PromptRef {
+	if lang == "" {
+		lang = "en"
+	}
+	out := make([]ivr.PromptRef, len(names))
+	for i, n := range names {
+		out[i] = ivr.PromptRef{Lang: lang, Ref: n}
+	}
+	return out
+}

@@ -84,10 +84,11 @@ type Call struct {
 	timer   *time.Timer
 	ended   bool
 
-	announcing bool // a position announcement interrupts the music
-	held       bool
-	rec        *media.Recorder
-	holdPlay   *media.Playback // music to the party on hold
+	announcing  bool // a position announcement interrupts the music
+	callbackBye bool // the callback confirmation plays, then the call ends
+	held        bool
+	rec         *media.Recorder
+	holdPlay    *media.Playback // music to the party on hold
 
 	arrived, queuedAt, answeredAt time.Time
 
@@ -204,6 +205,8 @@ func (c *Call) handle(ev any) {
 		switch {
 		case c.ivr != nil:
 			c.ivrInput(ivr.PlaybackDone{})
+		case c.callbackBye:
+			c.end("switch", "callback_requested", "callback")
 		case c.announcing:
 			c.announcementDone()
 		}
@@ -271,6 +274,10 @@ func (c *Call) onDigit(d rune) {
 			c.ivrInput(ivr.Digit{D: d})
 		}
 	case phaseQueued:
+		if q := c.sw.queueConfig(c.queue); q != nil && q.CallbackKey == string(d) {
+			c.requestCallback()
+			return
+		}
 		c.sw.acd.post(acdExitKey(c.id, d))
 	}
 }

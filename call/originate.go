@@ -39,6 +39,10 @@ type outCall struct {
 	bridge                *media.BridgeHandle
 	answered              bool
 	ended                 bool
+
+	// A callback placed for the ACD: its offer and the ticket's call id.
+	offerID uint64
+	ticket  string
 }
 
 // allowDial finds the dial rule letting agent call number; it returns the
@@ -177,15 +181,20 @@ func (o *outCall) onLeg(agent bool, ev any) {
 		o.sw.applyRemote(o.custMedia, m)
 		o.bridge = media.Bridge(o.agentMedia, o.custMedia)
 		o.answered = true
+		if o.offerID != 0 {
+			o.sw.acd.post(acd.OfferAnswered{OfferID: o.offerID})
+		}
 		now := o.sw.now()
 		o.updateRecord(store.CallUpdate{AnsweredAt: &now})
 		o.sw.publish(cti.Event{Kind: "call.connected", CallID: o.id, AgentID: o.agent, DNIS: o.num, Trunk: o.trunk.Name})
 		o.log.Info("customer answered", "number", o.num)
 	case hsip.EvFailed:
-		side := map[bool]string{true: "agent", false: "customer"}[agent]
-		o.end(side, fmt.Sprintf("%s_%d", side, e.Status), map[bool]string{true: "failed", false: "no_answer"}[agent])
+		// The customer is the record's "caller" side: the party outside.
+		side := map[bool]string{true: "agent", false: "caller"}[agent]
+		who := map[bool]string{true: "agent", false: "customer"}[agent]
+		o.end(side, fmt.Sprintf("%s_%d", who, e.Status), "failed")
 	case hsip.EvBye:
-		o.end(map[bool]string{true: "agent", false: "customer"}[agent], "normal_clearing", "")
+		o.end(map[bool]string{true: "agent", false: "caller"}[agent], "normal_clearing", "")
 	case hsip.EvReInvite:
 		l := o.custMedia
 		if agent {
@@ -246,12 +255,18 @@ func (o *outCall) end(side, cause, disposition string) {
 	if err := o.sw.store.EndCall(ctx, o.id, o.sw.now(), side, cause, disposition); err != nil {
 		o.log.Error("closing call record failed", "error", err)
 	}
-	if o.prev.State == acd.NotReady && o.prev.Reason != "outbound" {
+	switch {
+	case o.offerID != 0 && o.answered: // a callback: the ACD owns the agent
+		o.sw.acd.post(acd.CallEnded{AgentID: o.agent, CallID: o.ticket})
+	case o.offerID != 0:
+		o.sw.acd.post(acd.OfferFailed{OfferID: o.offerID, Reason: cause})
+	case o.prev.State == acd.NotReady && o.prev.Reason != "outbound":
 		o.sw.acd.post(acd.AgentNotReady{AgentID: o.agent, Reason: o.prev.Reason})
-	} else {
+		o.sw.releaseRule(o.rule)
+	default:
 		o.sw.acd.post(acd.AgentReady{AgentID: o.agent})
+		o.sw.releaseRule(o.rule)
 	}
-	o.sw.releaseRule(o.rule)
 	o.sw.publish(cti.Event{Kind: "call.ended", CallID: o.id, AgentID: o.agent, DNIS: o.num, Trunk: o.trunk.Name,
 		Side: side, Cause: cause, Reason: disposition})
 	o.log.Info("call ended", "side", side, "cause", cause, "disposition", disposition)

@@ -146,7 +146,11 @@ type Queue struct {
 	AnnounceEvery  Duration          `yaml:"announce_every"`   // position announcement period; 0 = never
 	NoAnswerLimit  int               `yaml:"no_answer_limit"`
 	Record         bool              `yaml:"record"` // record every answered call of this queue
-	Survey         string            `yaml:"survey"` // flow the caller enters after the agent hangs up; "" = none  // missed rings before an agent is paused; 0 = never
+	// CallbackKey lets a waiting caller press it to be called back at their
+	// number, keeping their place; CallbackTrunk (with outbound) places it.
+	CallbackKey   string `yaml:"callback_key"`
+	CallbackTrunk string `yaml:"callback_trunk"`
+	Survey        string `yaml:"survey"` // flow the caller enters after the agent hangs up; "" = none  // missed rings before an agent is paused; 0 = never
 }
 
 // VIPRule raises the priority of callers whose number matches.

@@ -263,6 +263,21 @@ func (v *validator) queues() {
 				v.add(append(p, "to_flow"), ErrReference, "no flow named %q", o.ToFlow)
 			}
 		}
+		if q.CallbackKey != "" {
+			if len(q.CallbackKey) != 1 || !strings.Contains("0123456789*#", q.CallbackKey) {
+				v.add(at("queues", i, "callback_key"), ErrInvalid, "callback key %q is not a single DTMF digit", q.CallbackKey)
+			}
+			if _, clash := q.ExitKeys[q.CallbackKey]; clash {
+				v.add(at("queues", i, "callback_key"), ErrInvalid, "callback key %q is also an exit key", q.CallbackKey)
+			}
+			ok := false
+			for _, t := range v.cfg.Trunks {
+				ok = ok || (t.Name == q.CallbackTrunk && t.Outbound != nil)
+			}
+			if !ok {
+				v.add(at("queues", i, "callback_trunk"), ErrReference, "callback_key needs callback_trunk naming a trunk with outbound")
+			}
+		}
 		if q.Survey != "" && !v.flowExists(q.Survey) {
 			v.add(at("queues", i, "survey"), ErrReference, "no flow named %q", q.Survey)
 		}

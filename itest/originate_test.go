@@ -63,3 +63,46 @@ func TestOriginateClickToCall(t *testing.T) {
 		t.Errorf("agent did not hear the customer's 1 kHz: ratio %.2f", ratio)
 	}
 }
+
+// A waiting caller presses the callback key and hangs up; when an agent
+// logs in, the ticket's turn comes: the switch rings the agent, then calls
+// the customer back through the trunk.
+func TestCallbackKeepsPlace(t *testing.T) {
+	requirePeers(t, "sipp", "baresip")
+	cfg := strings.Replace(testConfigWith(queueOpts{extra: `, callback_key: "*", callback_trunk: carrier`}),
+		"      - { number: \"5000\", flow: main }\n",
+		"      - { number: \"5000\", flow: main }\n    outbound: { addr: \"127.0.0.1:15090\", caller_id: \"5000\" }\n", 1)
+	h := startHotline(t, cfg)
+
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 1500}, {digit: '*'}, {silenceMS: 500}})
+	if out, err := runSIPp(t, work, "caller_wait.xml", sippArgs()...); err != nil {
+		t.Fatalf("caller (the switch should confirm and hang up): %v\n%s", err, tail(out, 2000))
+	}
+	waitFor(t, 5*time.Second, "callback requested", func() bool { return strings.Contains(h.Output(), "callback requested") })
+	first := lastCall(t, h.db)
+	if first.Disposition != "callback" {
+		t.Errorf("the caller's record: disposition %q, want callback", first.Disposition)
+	}
+
+	customer := callerMedia(t, []pcapStep{{toneHz: 1000, toneMS: 8000}})
+	done := runSIPpAsync(t, customer, "customer_uas.xml", "-i", "127.0.0.1", "-p", "15090", "-mi", "127.0.0.1", "-mp", "16200", "-m", "1")
+	time.Sleep(300 * time.Millisecond)
+	agent := startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 500))
+	waitFor(t, 15*time.Second, "customer called back", func() bool { return strings.Contains(h.Output(), "customer answered") })
+	time.Sleep(2 * time.Second)
+	agent.command(t, "hangup", "")
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("customer side: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the callback never ended")
+	}
+	waitFor(t, 5*time.Second, "callback record closed", func() bool { return strings.Count(h.Output(), "call ended") >= 2 })
+	cb := lastCall(t, h.db)
+	if cb.Flow != "callback" || cb.DNIS != first.ANI || cb.AgentID != "1002" || cb.Disposition != "answered" || cb.Data["callback_for"] != first.ID {
+		t.Errorf("callback record: flow %q dnis %q agent %q disposition %q data %v", cb.Flow, cb.DNIS, cb.AgentID, cb.Disposition, cb.Data)
+	}
+	waitFor(t, 5*time.Second, "agent free again", func() bool { return strings.Contains(h.Output(), "agent=1002 from=talking to=wrap_up") })
+}

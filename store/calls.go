@@ -31,7 +31,7 @@ type Call struct {
 	EndedAt     time.Time         `json:"ended_at,omitzero"`
 	HangupSide  string            `json:"hangup_side,omitempty"`  // caller|agent|switch
 	HangupCause string            `json:"hangup_cause,omitempty"` // normal_clearing, caller_cancel, max_wait, switch_restart, no_agents…
-	Disposition string            `json:"disposition,omitempty"`  // answered|abandoned|timeout|no_agents|rejected|self_served|failed
+	Disposition string            `json:"disposition,omitempty"`  // answered|abandoned|timeout|no_agents|rejected|self_served|failed|callback
 	WaitMS      int64             `json:"wait_ms"`                // queued until answered (ringing included) or ended
 	TalkMS      int64             `json:"talk_ms"`                // answered until ended
 	Data        map[string]string `json:"data,omitempty"`         // attached variables
@@ -68,7 +68,7 @@ var (
 	hangupSides  = map[string]bool{"caller": true, "agent": true, "switch": true}
 	dispositions = map[string]bool{
 		"answered": true, "abandoned": true, "timeout": true, "no_agents": true,
-		"rejected": true, "self_served": true, "failed": true,
+		"rejected": true, "self_served": true, "failed": true, "callback": true,
 	}
 )
 

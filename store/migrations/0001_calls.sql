@@ -20,7 +20,7 @@ CREATE TABLE calls (
     hangup_cause TEXT NOT NULL DEFAULT '',
     disposition  TEXT NOT NULL DEFAULT ''
         CHECK (disposition IN ('', 'answered', 'abandoned', 'timeout', 'no_agents',
-                               'rejected', 'self_served', 'failed')),
+                               'rejected', 'self_served', 'failed', 'callback')),
     wait_ms      INTEGER NOT NULL DEFAULT 0,
     talk_ms      INTEGER NOT NULL DEFAULT 0,
     data         TEXT -- JSON object of attached variables
