@@ -62,11 +62,34 @@ func (sw *Switch) AgentLogin(ctx context.Context, a cti.AgentArgs) (any, error) 
 	return sw.agentEvent(a, acd.AgentLogin{AgentID: a.Agent})
 }
 
+// forcing reports whether a state change is forced: sent by a supervisor
+// or admin (the fix for an agent stuck in a state) about an agent with no
+// live call — a call in progress is never cut from under the agent; the
+// plain request then applies after it, as the agent's own would.
+func (sw *Switch) forcing(ctx context.Context, agent string) bool {
+	p, ok := cti.PrincipalFrom(ctx)
+	if !ok || (p.Role != cti.RoleSupervisor && p.Role != cti.RoleAdmin) {
+		return false
+	}
+	for _, a := range sw.acd.snapshot().Agents {
+		if a.ID == agent {
+			return a.CallID == ""
+		}
+	}
+	return false
+}
+
 func (sw *Switch) AgentLogout(ctx context.Context, a cti.AgentArgs) (any, error) {
+	if sw.forcing(ctx, a.Agent) {
+		return sw.agentEvent(a, acd.ForceState{AgentID: a.Agent, State: acd.LoggedOut})
+	}
 	return sw.agentEvent(a, acd.AgentLogout{AgentID: a.Agent})
 }
 
 func (sw *Switch) AgentReady(ctx context.Context, a cti.AgentArgs) (any, error) {
+	if sw.forcing(ctx, a.Agent) {
+		return sw.agentEvent(a, acd.ForceState{AgentID: a.Agent, State: acd.Ready})
+	}
 	return sw.agentEvent(a, acd.AgentReady{AgentID: a.Agent})
 }
 
@@ -74,6 +97,9 @@ func (sw *Switch) AgentNotReady(ctx context.Context, a cti.AgentArgs) (any, erro
 	reason := a.Reason
 	if reason == "" {
 		reason = "break"
+	}
+	if sw.forcing(ctx, a.Agent) {
+		return sw.agentEvent(a, acd.ForceState{AgentID: a.Agent, State: acd.NotReady, Reason: reason})
 	}
 	return sw.agentEvent(a, acd.AgentNotReady{AgentID: a.Agent, Reason: reason})
 }
