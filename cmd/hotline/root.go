@@ -34,7 +34,7 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), configCmd(), versionCmd(), ivrCmd(), callsCmd(), queuelogCmd(), staffingCmd(), reportCmd(), recordingsCmd())
+	root.AddCommand(serveCmd(), configCmd(), versionCmd(), ivrCmd(), callsCmd(), queuelogCmd(), staffingCmd(), reportCmd(), recordingsCmd(), ctiCmd())
 	return root
 }
 
