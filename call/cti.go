@@ -276,8 +276,13 @@ func (sw *Switch) serveCTI() (func(), error) {
 	}
 	hs := &http.Server{Handler: mux}
 	go func() { _ = hs.Serve(hl) }()
-	sw.log.Info("cti listening", "tcp", ln.Addr().String(), "http", hl.Addr().String())
-	return func() { _ = hs.Close(); _ = srv.Close(); stopMetrics() }, nil
+	hooks := make([]cti.Webhook, 0, len(cfg.CTI.Webhooks))
+	for _, h := range cfg.CTI.Webhooks {
+		hooks = append(hooks, cti.Webhook{URL: h.URL, Secret: h.Secret, Kinds: h.Kinds})
+	}
+	wh := cti.StartWebhooks(sw.bus, hooks, cti.WebhookOptions{Logger: sw.log})
+	sw.log.Info("cti listening", "tcp", ln.Addr().String(), "http", hl.Addr().String(), "webhooks", len(hooks))
+	return func() { wh.Close(); _ = hs.Close(); _ = srv.Close(); stopMetrics() }, nil
 }
 
 // inBase resolves a path from the configuration against its file's folder.

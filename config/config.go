@@ -176,6 +176,15 @@ type CTIConfig struct {
 	Tokens           []Token `yaml:"tokens"`
 	CertFile         string  `yaml:"cert_file"` // TLS, relative to BaseDir; both or neither
 	KeyFile          string  `yaml:"key_file"`
+	// Webhooks receive the same events by HTTP POST, signed with HMAC-SHA256.
+	Webhooks []Webhook `yaml:"webhooks"`
+}
+
+// Webhook is one URL the events are POSTed to.
+type Webhook struct {
+	URL    string   `yaml:"url"`    // http or https; required
+	Secret string   `yaml:"secret"` // HMAC-SHA256 key for X-Hotline-Signature; required
+	Kinds  []string `yaml:"kinds"`  // event kinds to send; empty = all
 }
 
 // Token authenticates one CTI client.

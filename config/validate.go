@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -82,6 +83,7 @@ func (v *validator) run() {
 	v.queues()
 	v.trunks()
 	v.dialRules()
+	v.webhooks()
 	v.cti()
 	v.flows()
 }
@@ -291,6 +293,17 @@ func (v *validator) queues() {
 		}
 	}
 	v.unique("queues", "queue name", "name", names)
+}
+
+func (v *validator) webhooks() {
+	for i, h := range v.cfg.CTI.Webhooks {
+		if u, err := url.Parse(h.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.add(at("cti", "webhooks", i, "url"), ErrInvalid, "%q is not an http(s) URL", h.URL)
+		}
+		if h.Secret == "" {
+			v.add(at("cti", "webhooks", i, "secret"), ErrRequired, "a webhook needs a secret to sign its events")
+		}
+	}
 }
 
 func (v *validator) dialRules() {

@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -15,9 +18,11 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -87,7 +92,23 @@ func (c *ctiClient) cmd(m map[string]any) map[string]any {
 // baresip agent.
 func TestCTIEventsFollowTheCall(t *testing.T) {
 	requirePeers(t, "sipp", "baresip")
-	h := startHotline(t, testConfig("60s"))
+	// A CRM's webhook receives the same events, signed.
+	var hookMu sync.Mutex
+	var hooked []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mac := hmac.New(sha256.New, []byte("hook-secret"))
+		mac.Write(body)
+		if r.Header.Get("X-Hotline-Signature") != "sha256="+hex.EncodeToString(mac.Sum(nil)) {
+			t.Errorf("webhook signature does not match")
+		}
+		hookMu.Lock()
+		hooked = append(hooked, r.Header.Get("X-Hotline-Event"))
+		hookMu.Unlock()
+	}))
+	defer hook.Close()
+	cfg := strings.Replace(testConfig("60s"), "cti:\n", fmt.Sprintf("cti:\n  webhooks:\n    - { url: %q, secret: hook-secret, kinds: [call.arrived, call.ended] }\n", hook.URL), 1)
+	h := startHotline(t, cfg)
 	crm := dialCTI(t, "127.0.0.1:17070", "crm-secret")
 	if r := crm.cmd(map[string]any{"cmd": "subscribe", "kinds": []string{
 		"call.arrived", "ivr.digits", "queue.joined", "agent.offered", "agent.connected", "call.ended",
@@ -145,6 +166,11 @@ func TestCTIEventsFollowTheCall(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("events %v, want %v", got, want)
 	}
+	waitFor(t, 5*time.Second, "webhook deliveries", func() bool {
+		hookMu.Lock()
+		defer hookMu.Unlock()
+		return strings.Join(hooked, ",") == "call.arrived,call.ended"
+	})
 	// Prometheus sees the same call and the agent's state.
 	waitFor(t, 5*time.Second, "metrics", func() bool {
 		res, err := http.Get("http://127.0.0.1:18080/metrics")
