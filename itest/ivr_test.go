@@ -146,14 +146,7 @@ func TestSurveyAnswerStoredAgainstAgent(t *testing.T) {
 	waitFor(t, 10*time.Second, "caller connected", func() bool { return strings.Contains(h.Output(), "msg=connected") })
 	time.Sleep(time.Second)
 	agent.command(t, "hangup", "")
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("caller (the switch should hang up after the survey): %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the survey never ended the call")
-	}
+	awaitSIPp(t, done, 30*time.Second, "the caller, hung up after the survey")
 	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
 	h.stop(15) // flush the event history
 	st, err := store.Open(h.db)

@@ -36,30 +36,14 @@ func TestOriginateClickToCall(t *testing.T) {
 	waitFor(t, 10*time.Second, "customer answered", func() bool { return strings.Contains(h.Output(), "customer answered") })
 	time.Sleep(3 * time.Second)
 	agent.command(t, "hangup", "")
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("customer side: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("the customer was never hung up")
-	}
+	awaitSIPp(t, done, 15*time.Second, "the customer, hung up by the switch")
 	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
 	c := lastCall(t, h.db)
 	if c.DNIS != "5551234" || c.AgentID != "1002" || c.Disposition != "answered" || c.HangupSide != "agent" || c.Data["direction"] != "outbound" {
 		t.Errorf("record: dnis %q agent %q disposition %q side %q data %v", c.DNIS, c.AgentID, c.Disposition, c.HangupSide, c.Data)
 	}
 	waitFor(t, 5*time.Second, "agent ready again", func() bool { return strings.Contains(h.Output(), "agent=1002 from=not_ready to=ready") })
-	agent.stop(15)
-	recs := agent.recordings()
-	if len(recs) == 0 {
-		t.Fatal("agent recorded nothing")
-	}
-	got, err := readWAV(recs[len(recs)-1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ratio := toneRatio(got, 1000); ratio < 0.4 {
+	if ratio := toneRatio(agent.heard(t), 1000); ratio < 0.4 {
 		t.Errorf("agent did not hear the customer's 1 kHz: ratio %.2f", ratio)
 	}
 }
@@ -91,14 +75,7 @@ func TestCallbackKeepsPlace(t *testing.T) {
 	waitFor(t, 15*time.Second, "customer called back", func() bool { return strings.Contains(h.Output(), "customer answered") })
 	time.Sleep(2 * time.Second)
 	agent.command(t, "hangup", "")
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("customer side: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("the callback never ended")
-	}
+	awaitSIPp(t, done, 15*time.Second, "the called-back customer")
 	waitFor(t, 5*time.Second, "callback record closed", func() bool { return strings.Count(h.Output(), "call ended") >= 2 })
 	cb := lastCall(t, h.db)
 	if cb.Flow != "callback" || cb.DNIS != first.ANI || cb.AgentID != "1002" || cb.Disposition != "answered" || cb.Data["callback_for"] != first.ID {

@@ -258,6 +258,36 @@ func (a *agentPhone) recordings() []string {
 	return m
 }
 
+// heard stops the phone (baresip writes its recording on exit) and returns
+// what it received on its last call.
+func (a *agentPhone) heard(t *testing.T) []int16 {
+	t.Helper()
+	a.stop(syscall.SIGTERM)
+	recs := a.recordings()
+	if len(recs) == 0 {
+		t.Fatal("agent recorded nothing")
+	}
+	got, err := readWAV(recs[len(recs)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// awaitSIPp waits for a background SIPp run, failing the test on its error
+// or when it has not finished within timeout.
+func awaitSIPp(t *testing.T, done <-chan error, timeout time.Duration, what string) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	case <-time.After(timeout):
+		t.Fatalf("%s: not finished after %s", what, timeout)
+	}
+}
+
 // command sends one ctrl_tcp command (netstring-framed JSON).
 func (a *agentPhone) command(t *testing.T, cmd, params string) {
 	t.Helper()

@@ -174,15 +174,7 @@ func TestCallThroughIVRAndQueueToAgent(t *testing.T) {
 		t.Errorf("caller did not hear the agent's 1 kHz tone: ratio %.2f (rms %.3f)", r, rms(end))
 	}
 	// What the agent heard: the caller's 500 Hz tone.
-	agent.stop(15)
-	recs := agent.recordings()
-	if len(recs) == 0 {
-		t.Fatal("agent recorded nothing")
-	}
-	got, err := readWAV(recs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := agent.heard(t)
 	if r := toneRatio(got, 500); r < 0.5 {
 		t.Errorf("agent did not hear the caller's 500 Hz tone: ratio %.2f (rms %.3f, %d samples)", r, rms(got), len(got))
 	}
@@ -321,15 +313,7 @@ func TestCallOverTCP(t *testing.T) {
 	if c := lastCall(t, h.db); c.AgentID != "1002" || c.Disposition != "answered" {
 		t.Errorf("record: agent %q disposition %q", c.AgentID, c.Disposition)
 	}
-	agent.stop(15)
-	recs := agent.recordings()
-	if len(recs) == 0 {
-		t.Fatal("agent recorded nothing")
-	}
-	got, err := readWAV(recs[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := agent.heard(t)
 	if r := toneRatio(got, 500); r < 0.4 {
 		t.Errorf("agent did not hear the caller's 500 Hz over the TCP-signalled call: ratio %.2f", r)
 	}
