@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
 # Installs the real peers Hotline's integration tests drive (SIPp, baresip,
-# tshark, sox) through apt when they are missing. Needs root (CI runs as root).
+# tshark, sox, Chromium) through apt and playwright-core through npm when they
+# are missing. Needs root (CI runs as root).
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+browser_driver() {
+	# playwright-core drives Debian's Chromium for the browser tests; 1.61.x still
+	# runs on Debian 12's Node.js 18. Installed beside the tree, never committed.
+	[ -d "$root/.cache/node/node_modules/playwright-core" ] && return 0
+	echo "installing playwright-core into .cache/node"
+	mkdir -p "$root/.cache/node"
+	npm install --prefix "$root/.cache/node" --no-audit --no-fund --loglevel=error playwright-core@~1.61.1 >/dev/null
+}
 need=()
 command -v sipp    >/dev/null || need+=(sip-tester)
 command -v baresip >/dev/null || need+=(baresip-core)
 command -v tshark  >/dev/null || need+=(tshark)
 command -v sox     >/dev/null || need+=(sox libsox-fmt-all)
 command -v gcc     >/dev/null || need+=(gcc libc6-dev)
-[ ${#need[@]} -eq 0 ] && { echo "test peers present: sipp baresip tshark sox"; exit 0; }
+command -v chromium >/dev/null || need+=(chromium)
+command -v npm     >/dev/null || need+=(npm)
+[ ${#need[@]} -eq 0 ] && { echo "test peers present: sipp baresip tshark sox chromium"; browser_driver; exit 0; }
 echo "installing test peers: ${need[*]}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -16,3 +28,4 @@ echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO de
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 echo "installed: ${need[*]}"
+browser_driver
