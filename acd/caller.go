@@ -15,6 +15,15 @@ func (e *Engine) join(ev CallerJoined) {
 		return
 	}
 	q := e.queues[ev.Queue]
+	if ev.Agent != "" {
+		var ok bool
+		if q, ok = e.agentQueue(ev.Agent, ev.Queue); !ok {
+			// The person asked for does not take calls here: the caller is
+			// told at once rather than left waiting for nobody.
+			e.emit(Release{CallID: ev.CallID, Queue: ev.Queue, Reason: ExitNoAgents})
+			return
+		}
+	}
 	if q == nil || q.retired {
 		e.reject(ev, ErrUnknownQueue)
 		return
@@ -32,8 +41,33 @@ func (e *Engine) join(ev CallerJoined) {
 	if at.IsZero() {
 		at = e.now
 	}
-	c := &caller{id: ev.CallID, ani: ev.ANI, prio: prio, joinedAt: at, idx: -1, own: own, data: ev.Data}
+	c := &caller{id: ev.CallID, ani: ev.ANI, prio: prio, joinedAt: at, idx: -1, own: own, data: ev.Data, target: ev.Agent}
+	if ev.Callback != "" {
+		c.ticket, c.number = true, ev.Callback
+	}
 	e.enqueue(c, q)
+}
+
+// agentQueue is the queue a call for agent id waits in: name when the agent
+// is a member of it, else (name empty) the agent's first queue by name.
+func (e *Engine) agentQueue(id, name string) (*queue, bool) {
+	a := e.agents[id]
+	if a == nil {
+		return nil, false
+	}
+	var best *queue
+	for _, m := range a.members {
+		if m.q.retired {
+			continue
+		}
+		if name != "" && m.q.Name == name {
+			return m.q, true
+		}
+		if name == "" && (best == nil || m.q.Name < best.Name) {
+			best = m.q
+		}
+	}
+	return best, best != nil
 }
 
 // enqueue starts a queue segment for c (a new caller or an overflow).

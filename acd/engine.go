@@ -92,6 +92,7 @@ type caller struct {
 	announce time.Time
 	data     map[string]string
 	gen      uint64
+	target   string // CallerJoined.Agent
 }
 
 type offer struct {

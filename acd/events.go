@@ -14,6 +14,14 @@ type (
 		Skills             map[string]int // raises or adds requirements for this caller
 		Data               map[string]string
 		JoinedAt           time.Time
+		// Agent, when set, is the only agent who may take the call (an IVR
+		// transfer to a person). With Queue empty the call waits in the
+		// agent's first queue by name, so it still counts in a queue's
+		// statistics.
+		Agent string
+		// Callback, when set, makes the call a callback ticket for that
+		// number from the start (a callback asked for in the IVR).
+		Callback string
 	}
 	// CallerLeft: the caller hung up. Ignored for callback tickets.
 	CallerLeft  struct{ CallID string }

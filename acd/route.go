@@ -13,12 +13,12 @@ func pickAgent(q *queue, c *caller) *member {
 	if len(h) == 0 {
 		return nil
 	}
-	if meets(h[0].a.skills, c.reqs) {
+	if eligible(h[0].a, c) {
 		return h[0]
 	}
 	var best *member
 	for _, m := range h[1:] {
-		if meets(m.a.skills, c.reqs) && (best == nil || q.ready.less(m, best)) {
+		if eligible(m.a, c) && (best == nil || q.ready.less(m, best)) {
 			best = m
 		}
 	}
@@ -31,16 +31,22 @@ func pickCaller(q *queue, a *agent) *caller {
 	if len(h) == 0 {
 		return nil
 	}
-	if meets(a.skills, h[0].reqs) {
+	if eligible(a, h[0]) {
 		return h[0]
 	}
 	var best *caller
 	for _, c := range h[1:] {
-		if meets(a.skills, c.reqs) && (best == nil || callerLess(c, best)) {
+		if eligible(a, c) && (best == nil || callerLess(c, best)) {
 			best = c
 		}
 	}
 	return best
+}
+
+// eligible: a has the skills c needs and, for a call asked for a person,
+// is that person.
+func eligible(a *agent, c *caller) bool {
+	return meets(a.skills, c.reqs) && (c.target == "" || c.target == a.id)
 }
 
 // serveCaller offers a waiting caller to the best agent (or, for ring_all, to
@@ -53,7 +59,7 @@ func (e *Engine) serveCaller(c *caller) {
 	e.scratch = e.scratch[:0]
 	if q.ringAll {
 		for _, m := range q.ready.h {
-			if meets(m.a.skills, c.reqs) {
+			if eligible(m.a, c) {
 				e.scratch = append(e.scratch, m)
 			}
 		}

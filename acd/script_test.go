@@ -322,7 +322,7 @@ func (h *harness) do(line string) {
 		}
 		h.step(Tick{})
 	case "join":
-		ev := CallerJoined{CallID: arg(0), Queue: m["queue"], ANI: m["ani"]}
+		ev := CallerJoined{CallID: arg(0), Queue: m["queue"], ANI: m["ani"], Agent: m["agent"], Callback: m["callback"]}
 		ev.Priority, _ = strconv.Atoi(m["prio"])
 		if s, ok := m["skills"]; ok {
 			ev.Skills = skillMap(t, s)

@@ -125,7 +125,9 @@ func (a *acdActor) execute(actions []acd.Action) {
 		case acd.CancelOffer:
 			a.sw.toCall(x.CallID, x)
 		case acd.Release:
-			a.sw.toCall(x.CallID, x)
+			if !a.sw.toCall(x.CallID, x) {
+				go a.sw.callbackFinished(x.CallID, false, x.Reason) // a stored callback given up
+			}
 		case acd.Overflow:
 			a.sw.toCall(x.CallID, x)
 		case acd.Announce:

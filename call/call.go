@@ -56,6 +56,10 @@ type offer struct {
 	queue   string
 	leg     *hsip.OutboundLeg
 	media   *media.Leg
+	// target is set for an IVR transfer to an extension or an outside
+	// number: a direct call outside the ACD (agentID stays empty, so the
+	// ACD ignores what the call tells it about this leg).
+	target string
 }
 
 // Call is one caller's call; its goroutine (run) owns every field.
@@ -89,6 +93,9 @@ type Call struct {
 	held        bool
 	rec         *media.Recorder
 	holdPlay    *media.Playback // music to the party on hold
+	vm          *voicemail      // a message being left in an IVR voicemail node
+	directSeq   uint64
+	cleanups    []func() // run once when the call ends (dial-rule slots)
 
 	arrived, queuedAt, answeredAt time.Time
 
@@ -246,10 +253,14 @@ func (c *Call) onCallerLeg(ev any) {
 func (c *Call) callerGone(cause string) {
 	switch c.phase {
 	case phaseIVR:
+		disp := "abandoned"
+		if c.vm != nil {
+			disp = "self_served" // hanging up is how a voicemail ends
+		}
 		if c.ivr != nil {
 			c.runIVR(c.ivr.Input(c.sw.now(), ivr.Hangup{}))
 		}
-		c.end("caller", cause, "abandoned")
+		c.end("caller", cause, disp)
 	case phaseQueued:
 		c.sw.acd.post(acdCallerLeft(c.id))
 		c.cancelOffers("caller_left")
@@ -293,6 +304,10 @@ func (c *Call) end(side, cause, disposition string) {
 	c.timer.Stop()
 	c.stopPlayback()
 	c.stopRecording()
+	c.finishVoicemail()
+	for _, f := range c.cleanups {
+		f()
+	}
 	if c.holdPlay != nil {
 		c.holdPlay.Stop()
 	}

@@ -63,6 +63,15 @@ func (c *Call) runIVR(actions []ivr.Action) {
 				e.Digits = string(a.Digit)
 				e.AgentID = c.vars["agent"] // the agent the caller just spoke to
 			}))
+		case ivr.Transfer:
+			c.ivrTransfer(a)
+			return
+		case ivr.Record:
+			c.startVoicemail(a)
+		case ivr.StopRecord:
+			c.stopVoicemail()
+		case ivr.Callback:
+			c.ivrCallback(a)
 		case ivr.Hangup:
 			c.updateRecord(storeUpdateFlow(c.flow, c.digits.String()))
 			disp := "self_served"

@@ -13,6 +13,11 @@ import (
 
 // enqueue hands the caller to the ACD and starts music on hold.
 func (c *Call) enqueue(queue string, prio int, skills map[string]int) {
+	c.enqueueFor(queue, "", prio, skills)
+}
+
+// enqueueFor is enqueue for a call only agent may take ("" for anyone).
+func (c *Call) enqueueFor(queue, agent string, prio int, skills map[string]int) {
 	c.phase = phaseQueued
 	c.queue = queue
 	c.prio = prio
@@ -22,7 +27,7 @@ func (c *Call) enqueue(queue string, prio int, skills map[string]int) {
 	c.log.Info("queued", "queue", queue, "ani", c.in.ANI, "priority", prio)
 	c.sw.acd.post(acd.CallerJoined{
 		CallID: c.id, Queue: queue, ANI: c.in.ANI, Priority: prio, Skills: skills,
-		Data: c.vars, JoinedAt: c.queuedAt,
+		Data: c.vars, JoinedAt: c.queuedAt, Agent: agent,
 	})
 }
 
@@ -114,6 +119,10 @@ func (c *Call) onAgentLeg(offerID uint64, ev any) {
 	}
 	o, ok := c.offers[offerID]
 	if !ok {
+		return
+	}
+	if o.target != "" {
+		c.onDirectLeg(o, ev)
 		return
 	}
 	switch e := ev.(type) {

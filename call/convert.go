@@ -60,6 +60,9 @@ func sipConfig(cfg *config.Config, o Options) hsip.Config {
 	for _, a := range cfg.Agents {
 		sc.Agents[a.ID] = a.Password
 	}
+	for _, e := range cfg.Extensions { // the registrar serves both; only agents join the ACD
+		sc.Agents[e.Number] = e.Password
+	}
 	for _, t := range cfg.Trunks {
 		tr := hsip.Trunk{Name: t.Name, Username: t.Username, Password: t.Password}
 		for _, s := range t.Sources {

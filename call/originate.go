@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"regexp"
-	"slices"
 	"time"
 
 	"github.com/hotline/hotline/acd"
@@ -45,15 +43,12 @@ type outCall struct {
 	ticket  string
 }
 
-// allowDial finds the dial rule letting agent call number; it returns the
-// rule's index and trunk, or an error saying why not.
-func (sw *Switch) allowDial(cfg *config.Config, agent, number string) (int, config.Trunk, error) {
+// allowDial finds the dial rule letting agent (or, with agent "", IVR flow)
+// call number and takes one of its slots; it returns the rule's index and
+// trunk, or an error saying why not.
+func (sw *Switch) allowDial(cfg *config.Config, agent, flow, number string) (int, config.Trunk, error) {
 	for i, r := range cfg.DialRules {
-		if !slices.Contains(r.Agents, "*") && !slices.Contains(r.Agents, agent) {
-			continue
-		}
-		re, err := regexp.Compile("^(?:" + r.Pattern + ")$")
-		if err != nil || !re.MatchString(number) {
+		if !r.AllowsDial(agent, flow, number) {
 			continue
 		}
 		for _, t := range cfg.Trunks {
@@ -75,16 +70,18 @@ func (sw *Switch) allowDial(cfg *config.Config, agent, number string) (int, conf
 			}
 		}
 	}
+	if agent == "" {
+		return 0, config.Trunk{}, fmt.Errorf("no dial rule lets flow %s call %s", flow, number)
+	}
 	return 0, config.Trunk{}, fmt.Errorf("no dial rule lets agent %s call %s", agent, number)
 }
 
-// Originate rings the agent, then dials the customer (cti.Controller).
 func (sw *Switch) Originate(ctx context.Context, a cti.OriginateArgs) (any, error) {
 	if err := sw.knownAgent(a.Agent); err != nil {
 		return nil, err
 	}
 	cfg := sw.cfg()
-	rule, trunk, err := sw.allowDial(cfg, a.Agent, a.Number)
+	rule, trunk, err := sw.allowDial(cfg, a.Agent, "", a.Number)
 	if err != nil {
 		sw.log.Warn("outbound call refused", "agent", a.Agent, "number", a.Number, "reason", err.Error())
 		sw.publish(cti.Event{Kind: cti.KindSecurityDenied, AgentID: a.Agent, DNIS: a.Number, Reason: err.Error()})
@@ -258,6 +255,7 @@ func (o *outCall) end(side, cause, disposition string) {
 	switch {
 	case o.offerID != 0 && o.answered: // a callback: the ACD owns the agent
 		o.sw.acd.post(acd.CallEnded{AgentID: o.agent, CallID: o.ticket})
+		o.sw.callbackFinished(o.ticket, true, cause)
 	case o.offerID != 0:
 		o.sw.acd.post(acd.OfferFailed{OfferID: o.offerID, Reason: cause})
 	case o.prev.State == acd.NotReady && o.prev.Reason != "outbound":

@@ -40,6 +40,7 @@ type Switch struct {
 	draining  atomic.Bool
 	stopBus   func()
 	stopCTI   func()
+	sched     *callbackScheduler
 }
 
 // Options are the switch's rarely changed knobs.
@@ -101,6 +102,10 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Switch, error) {
 		return nil, err
 	}
 	go a.run()
+	if err := sw.startCallbacks(ctx); err != nil {
+		_ = sw.Shutdown(ctx)
+		return nil, fmt.Errorf("callbacks: %w", err)
+	}
 	stop, err := sw.serveCTI()
 	if err != nil {
 		_ = sw.Shutdown(ctx)
@@ -221,10 +226,27 @@ func (sw *Switch) toCall(callID string, a any) bool {
 
 // Registered logs the agent in and makes them ready (sip.Handler): a phone
 // that registers is an agent at their desk.
-func (sw *Switch) Registered(b hsip.Binding) { sw.acd.post(acdAgentUp(b.AgentID)) }
+func (sw *Switch) Registered(b hsip.Binding) {
+	if sw.isAgent(b.AgentID) {
+		sw.acd.post(acdAgentUp(b.AgentID))
+	}
+}
+
+func (sw *Switch) isAgent(id string) bool {
+	for _, a := range sw.cfg().Agents {
+		if a.ID == id {
+			return true
+		}
+	}
+	return false
+}
 
 // Unregistered logs the agent out (sip.Handler).
-func (sw *Switch) Unregistered(agentID string) { sw.acd.post(acdAgentDown(agentID)) }
+func (sw *Switch) Unregistered(agentID string) {
+	if sw.isAgent(agentID) {
+		sw.acd.post(acdAgentDown(agentID))
+	}
+}
 
 // Shutdown refuses new calls, ends the ones in progress cleanly (records
 // closed) and stops everything, within ctx's deadline.
@@ -251,6 +273,9 @@ func (sw *Switch) Shutdown(ctx context.Context) error {
 	time.Sleep(200 * time.Millisecond)
 	if sw.stopCTI != nil {
 		sw.stopCTI()
+	}
+	if sw.sched != nil {
+		sw.sched.stop()
 	}
 	sw.acd.stop()
 	_ = sw.sip.Close()

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,11 +28,14 @@ type Duration = ivr.Duration
 
 // Config is a whole Hotline configuration.
 type Config struct {
-	Server ServerConfig         `yaml:"server"`
-	Trunks []Trunk              `yaml:"trunks"`
-	Agents []Agent              `yaml:"agents"`
-	Queues []Queue              `yaml:"queues"`
-	Flows  map[string]*ivr.Flow `yaml:"flows"`
+	Server ServerConfig `yaml:"server"`
+	Trunks []Trunk      `yaml:"trunks"`
+	Agents []Agent      `yaml:"agents"`
+	// Extensions are desk phones that are not ACD agents (reception, back
+	// office): they register like agents and IVR flows can transfer to them.
+	Extensions []Extension          `yaml:"extensions"`
+	Queues     []Queue              `yaml:"queues"`
+	Flows      map[string]*ivr.Flow `yaml:"flows"`
 	// DialRules are the only way a call leaves through a trunk (toll-fraud
 	// guard): who may dial which numbers, through which trunk.
 	DialRules []DialRule `yaml:"dial_rules"`
@@ -105,9 +109,18 @@ type Outbound struct {
 	CallerID  string `yaml:"caller_id"` // number presented to the customer; required
 }
 
-// DialRule allows agents to dial numbers matching Pattern through Trunk.
+// Extension is a SIP phone outside the ACD.
+type Extension struct {
+	Number   string `yaml:"number"`   // SIP username; required, unique among agents and extensions
+	Name     string `yaml:"name"`     // default: the number
+	Password string `yaml:"password"` // SIP digest password; required
+}
+
+// DialRule allows agents (click-to-call) and IVR flows (transfer nodes) to
+// dial numbers matching Pattern through Trunk.
 type DialRule struct {
 	Agents        []string `yaml:"agents"`         // agent ids, or "*" for all
+	Flows         []string `yaml:"flows"`          // IVR flow names, or "*" for all
 	Pattern       string   `yaml:"pattern"`        // regular expression over the whole number
 	Trunk         string   `yaml:"trunk"`          // a trunk with outbound set
 	MaxConcurrent int      `yaml:"max_concurrent"` // calls up at once through this rule; 0 = 10
@@ -118,6 +131,21 @@ type Route struct {
 	Number string `yaml:"number"` // dialled number; "*" matches any; required
 	Flow   string `yaml:"flow"`
 	Queue  string `yaml:"queue"`
+}
+
+// AllowsDial reports whether rule r lets agent (or, when agent is "", flow)
+// call number; concurrency limits are the caller's business.
+func (r DialRule) AllowsDial(agent, flow, number string) bool {
+	who := r.Agents
+	id := agent
+	if agent == "" {
+		who, id = r.Flows, flow
+	}
+	if id == "" || (!slices.Contains(who, "*") && !slices.Contains(who, id)) {
+		return false
+	}
+	re, err := regexp.Compile("^(?:" + r.Pattern + ")$")
+	return err == nil && re.MatchString(number)
 }
 
 // Agent is a person who registers a SIP phone and takes queue calls.

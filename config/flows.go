@@ -21,6 +21,9 @@ type flowProblem struct {
 type flowEnv struct {
 	QueueExists  func(string) bool
 	AgentExists  func(string) bool
+	ExtExists    func(string) bool
+	ExtAllowed   func(flow, number string) bool
+	CanCallBack  func(queue string) bool // the queue has a callback_trunk
 	PromptExists func(lang, ref string) bool
 	PromptErr    func(lang, ref string) error
 	Languages    []string
@@ -35,7 +38,8 @@ func validateFlows(flows map[string]*ivr.Flow, env flowEnv) []flowProblem {
 	for _, p := range out {
 		seen[strings.Join(p.Path, ".")] = true
 	}
-	for _, p := range ivr.Validate(flows, ivr.Env{QueueExists: env.QueueExists, AgentExists: env.AgentExists, PromptExists: env.PromptExists}) {
+	for _, p := range ivr.Validate(flows, ivr.Env{QueueExists: env.QueueExists, AgentExists: env.AgentExists,
+		ExtensionExists: env.ExtExists, ExternalAllowed: env.ExtAllowed, PromptExists: env.PromptExists}) {
 		if k := strings.Join(p.Path, "."); !seen[k] {
 			seen[k] = true
 			out = append(out, flowProblem{Path: p.Path, Msg: p.Msg})
@@ -100,10 +104,13 @@ func checkFlows(flows map[string]*ivr.Flow, env flowEnv) []flowProblem {
 					prompt(ref, key)
 				}
 			}
-			if n.Type == "enqueue" && n.Queue == "" {
-				bad("enqueue node needs a queue", p("queue")...)
+			if (n.Type == "enqueue" || n.Type == "callback") && n.Queue == "" {
+				bad(n.Type+" node needs a queue", p("queue")...)
 			} else if n.Queue != "" && !env.QueueExists(n.Queue) {
 				bad(fmt.Sprintf("no queue named %q", n.Queue), p("queue")...)
+			}
+			if n.Type == "callback" && n.Queue != "" && env.QueueExists(n.Queue) && !env.CanCallBack(n.Queue) {
+				bad(fmt.Sprintf("queue %q has no callback_trunk to call back through", n.Queue), p("queue")...)
 			}
 			if _, ok := flows[n.Flow]; n.Flow != "" && !ok {
 				bad(fmt.Sprintf("no flow named %q", n.Flow), p("flow")...)

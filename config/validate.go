@@ -208,6 +208,34 @@ func (v *validator) agents() {
 		v.skills(at("agents", i, "skills"), a.Skills)
 	}
 	v.unique("agents", "agent id", "id", ids)
+	for i, e := range v.cfg.Extensions {
+		p := at("extensions", i)
+		switch {
+		case e.Number == "":
+			v.add(append(p, "number"), ErrRequired, "number is required (the extension's SIP username)")
+		case strings.ContainsAny(e.Number, " \t:@"):
+			v.add(append(p, "number"), ErrInvalid, "extension %q may not contain spaces, ':' or '@'", e.Number)
+		case v.agentExists(e.Number):
+			v.add(append(p, "number"), ErrDuplicate, "extension %q is also an agent id", e.Number)
+		}
+		if e.Password == "" {
+			v.add(append(p, "password"), ErrRequired, "password is required (extensions register with SIP digest)")
+		}
+	}
+	nums := make([]string, len(v.cfg.Extensions))
+	for i, e := range v.cfg.Extensions {
+		nums[i] = e.Number
+	}
+	v.unique("extensions", "extension", "number", nums)
+}
+
+func (v *validator) extensionExists(n string) bool {
+	return slices.ContainsFunc(v.cfg.Extensions, func(e Extension) bool { return e.Number == n })
+}
+
+// externalAllowed: some dial rule lets flow call number through a trunk.
+func (v *validator) externalAllowed(flow, number string) bool {
+	return slices.ContainsFunc(v.cfg.DialRules, func(r DialRule) bool { return r.AllowsDial("", flow, number) })
 }
 
 func (v *validator) queueExists(name string) bool {
@@ -324,8 +352,13 @@ func (v *validator) dialRules() {
 		case tr.Outbound == nil:
 			v.add(append(p, "trunk"), ErrInvalid, "trunk %q has no outbound section", r.Trunk)
 		}
-		if len(r.Agents) == 0 {
-			v.add(append(p, "agents"), ErrRequired, "list the agents (or \"*\") this rule allows")
+		if len(r.Agents) == 0 && len(r.Flows) == 0 {
+			v.add(append(p, "agents"), ErrRequired, "list the agents or flows (or \"*\") this rule allows")
+		}
+		for j, f := range r.Flows {
+			if f != "*" && !v.flowExists(f) {
+				v.add(at("dial_rules", i, "flows", j), ErrReference, "no flow named %q", f)
+			}
 		}
 		for j, a := range r.Agents {
 			if a != "*" && !v.agentExists(a) {
@@ -471,8 +504,13 @@ func (v *validator) prompt(path []string, lang, ref string) {
 
 func (v *validator) flows() {
 	env := flowEnv{
-		QueueExists:  v.queueExists,
-		AgentExists:  v.agentExists,
+		QueueExists: v.queueExists,
+		AgentExists: v.agentExists,
+		ExtExists:   v.extensionExists,
+		ExtAllowed:  v.externalAllowed,
+		CanCallBack: func(q string) bool {
+			return slices.ContainsFunc(v.cfg.Queues, func(x Queue) bool { return x.Name == q && x.CallbackTrunk != "" })
+		},
 		PromptExists: func(lang, ref string) bool { return v.promptErr(lang, ref) == nil },
 		PromptErr:    v.promptErr,
 		Languages:    prompts.Languages,

@@ -76,17 +76,23 @@ type (
 		Skills   map[string]int
 		Vars     map[string]string
 	}
-	// Transfer sends the call to agent:<id>, ext:<n> or external:<n>.
-	Transfer struct{ Target string }
-	// Record records a voicemail into Box; RecordDone follows.
+	// Transfer sends the call to agent:<id>, queue:<name>, ext:<n> or
+	// external:<n>; Queue is where an agent: transfer waits and is counted.
+	Transfer struct{ Target, Queue string }
+	// Record starts recording the caller into voicemail Box; the owner
+	// stops at MaxLength, on StopRecord or when the caller hangs up, and
+	// feeds RecordDone.
 	Record struct {
 		MaxLength time.Duration
-		Beep      bool
 		Box       string
 	}
-	// Callback schedules a call back to Number.
+	// StopRecord ends the recording Record started.
+	StopRecord struct{}
+	// Callback schedules a call back to Number from Queue's agents, not
+	// before At (zero: as soon as an agent is free).
 	Callback struct {
 		Number string
+		Queue  string
 		At     time.Time
 	}
 	// SurveyAnswer is one answered post-call survey question.
@@ -113,6 +119,7 @@ func (HTTPRequest) isAction()  {}
 func (Enqueue) isAction()      {}
 func (Transfer) isAction()     {}
 func (Record) isAction()       {}
+func (StopRecord) isAction()   {}
 func (Callback) isAction()     {}
 func (SurveyAnswer) isAction() {}
 func (Hangup) isAction()       {}
@@ -161,11 +168,20 @@ func Describe(a Action) string {
 	case Enqueue:
 		return fmt.Sprintf("enqueue queue=%s priority=%d skills=%s vars=%s", a.Queue, a.Priority, kv(a.Skills), kv(a.Vars))
 	case Transfer:
+		if a.Queue != "" {
+			return "transfer " + a.Target + " queue=" + a.Queue
+		}
 		return "transfer " + a.Target
 	case Record:
-		return fmt.Sprintf("record box=%s max=%v beep=%v", a.Box, a.MaxLength, a.Beep)
+		return fmt.Sprintf("record box=%s max=%v", a.Box, a.MaxLength)
+	case StopRecord:
+		return "stop recording"
 	case Callback:
-		return fmt.Sprintf("callback %s at %s", a.Number, a.At.UTC().Format(time.RFC3339))
+		at := "asap"
+		if !a.At.IsZero() {
+			at = a.At.UTC().Format(time.RFC3339)
+		}
+		return fmt.Sprintf("callback %s queue=%s at %s", a.Number, a.Queue, at)
 	case SurveyAnswer:
 		return fmt.Sprintf("survey answer %s=%c", a.Question, a.Digit)
 	case Hangup:

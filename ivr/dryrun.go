@@ -47,6 +47,12 @@ func DryRun(w io.Writer, flows map[string]*Flow, flow string, digits string, cal
 			d.line("timeout after %s", dl.Sub(now))
 			now = dl
 			in = TimerFired{}
+		case s.wait == waitRecord:
+			d.line("caller speaks, then presses # (dry run)")
+			now = now.Add(3 * time.Second)
+			in = Digit{D: '#'}
+		case s.wait == waitRecordStop:
+			in = RecordDone{Dur: 3 * time.Second}
 		case s.wait == waitHTTP:
 			d.line("http result 200 {} (dry run)")
 			in = HTTPResult{Status: 200, Body: []byte("{}")}
@@ -108,8 +114,8 @@ func (d *dryRun) show(actions []Action) {
 			d.line("http %s %s", a.Method, a.URL)
 		case Enqueue:
 			d.line("enqueue %s priority %d", a.Queue, a.Priority)
-		case Transfer:
-			d.line("transfer %s", a.Target)
+		case Transfer, Record, StopRecord, Callback:
+			d.line("%s", Describe(a))
 		case SurveyAnswer:
 			d.line("survey answer %s=%c", a.Question, a.Digit)
 		case Hangup:

@@ -75,13 +75,21 @@ type Node struct {
 	PriorityFrom string         `yaml:"priority_from,omitempty"`
 	Skills       map[string]int `yaml:"skills,omitempty"`
 
-	// transfer: agent:<id>, ext:<number>, external:<number>
+	// transfer: agent:<id>, queue:<name>, ext:<number>, external:<number>
+	// (queue, when set, is the queue an agent: transfer is counted in)
 	Target string `yaml:"target,omitempty"`
 
-	// voicemail / callback (callback also uses the collect fields; survey
-	// uses prompt/var/retries to ask one question)
+	// voicemail: the box the message is filed in and its longest length
+	// (survey uses prompt/var/retries to ask one question)
 	MaxLength Duration `yaml:"max_length,omitempty"`
 	Box       string   `yaml:"box,omitempty"`
+
+	// callback: the number to call back (a ${var} template; the caller's
+	// own number when empty or blank), when (a ${var} template expanding to
+	// HHMM in timezone, the next such time; empty or blank = as soon as an
+	// agent is free) and the queue whose agents call back
+	Number string `yaml:"number,omitempty"`
+	At     string `yaml:"at,omitempty"`
 
 	// survey (post-call flow name) and goto (subflow)
 	Flow string `yaml:"flow,omitempty"`

@@ -24,11 +24,13 @@ const (
 type waitKind int
 
 const (
-	waitNone waitKind = iota // running, or not started
-	waitPlay                 // a play/say/voicemail node's prompts
-	waitAsk                  // menu, collect or survey: digits
-	waitHTTP                 // an http node's result
-	waitDone                 // the caller left the IVR
+	waitNone       waitKind = iota // running, or not started
+	waitPlay                       // a play/say/voicemail node's prompts
+	waitAsk                        // menu, collect or survey: digits
+	waitHTTP                       // an http node's result
+	waitRecord                     // a voicemail being recorded
+	waitRecordStop                 // a voicemail recording being closed
+	waitDone                       // the caller left the IVR
 )
 
 func (w waitKind) String() string {
@@ -41,6 +43,8 @@ func (w waitKind) String() string {
 		return "digits"
 	case waitHTTP:
 		return "http"
+	case waitRecord, waitRecordStop:
+		return "record"
 	case waitDone:
 		return "done"
 	}
@@ -104,6 +108,12 @@ func (s *Session) Input(now time.Time, in Input) []Action {
 	switch in := in.(type) {
 	case Hangup:
 		s.hasDeadline = false
+		if s.wait == waitRecord || s.wait == waitRecordStop {
+			// Hanging up is how most callers finish a message: the owner
+			// keeps the recording, so the call was served.
+			s.exit(ResultSelfServed)
+			break
+		}
 		s.exit(ResultCallerHangup)
 	case Digit:
 		s.onDigit(now, in.D)
@@ -122,6 +132,11 @@ func (s *Session) Input(now time.Time, in Input) []Action {
 			s.hasDeadline = false
 			s.onHTTP(now, in)
 		}
+	case RecordDone:
+		if s.wait == waitRecord || s.wait == waitRecordStop {
+			s.hasDeadline = false
+			s.afterRecord(now)
+		}
 	}
 	return s.flush()
 }
@@ -133,6 +148,9 @@ func (s *Session) Deadline() (time.Time, bool) {
 	}
 	return s.deadline, true
 }
+
+// Flow is the flow the session is in now (a goto moves it).
+func (s *Session) Flow() string { return s.flowName }
 
 // Vars returns a copy of the session's variables.
 func (s *Session) Vars() map[string]string { return maps.Clone(s.vars) }
@@ -278,7 +296,7 @@ func (s *Session) enter(now time.Time, id string) {
 		s.emit(Enqueue{Queue: s.expand(n.Queue), Priority: prio, Skills: maps.Clone(n.Skills), Vars: maps.Clone(s.vars)})
 	case "transfer":
 		s.exit(ResultTransferred)
-		s.emit(Transfer{Target: s.expand(n.Target)})
+		s.emit(Transfer{Target: s.expand(n.Target), Queue: s.expand(n.Queue)})
 	case "voicemail":
 		prompt := n.Prompt
 		if prompt == "" && len(n.Prompts) == 0 {
@@ -286,12 +304,7 @@ func (s *Session) enter(now time.Time, id string) {
 		}
 		s.waitPlay(now, false, append(append(append([]string(nil), n.Prompts...), prompt), "beep")...)
 	case "callback":
-		num := s.vars["callback_number"]
-		if num == "" {
-			num = s.call.ANI
-		}
-		s.exit(ResultSelfServed)
-		s.emit(Transfer{Target: "callback:" + num})
+		s.scheduleCallback(now, n)
 	case "goto":
 		f := s.flows[n.Flow]
 		if f == nil || f.Nodes[f.Start] == nil {
@@ -321,8 +334,7 @@ func (s *Session) waitPlay(now time.Time, bargeIn bool, names ...string) {
 func (s *Session) afterPlay(now time.Time) {
 	n := s.cur()
 	if n.Type == "voicemail" {
-		s.exit(ResultSelfServed)
-		s.emit(Transfer{Target: "voicemail:" + s.expand(n.Box)})
+		s.startRecord(now, n)
 		return
 	}
 	s.goTo(now, n.Next)
@@ -352,6 +364,10 @@ func (s *Session) onDigit(now time.Time, d rune) {
 			s.emit(StopPlayback{})
 		}
 		s.askDigit(now, d)
+	case waitRecord:
+		if d == '#' {
+			s.stopRecord(now)
+		}
 	default:
 		// Digits during an http lookup are kept for the next menu.
 		if s.wait == waitHTTP {
@@ -366,5 +382,9 @@ func (s *Session) onTimer(now time.Time) {
 		s.askTimeout(now)
 	case waitHTTP:
 		s.goTo(now, s.cur().OnError)
+	case waitRecord:
+		s.stopRecord(now)
+	case waitRecordStop:
+		s.recordStopTimeout(now)
 	}
 }

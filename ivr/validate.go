@@ -11,9 +11,13 @@ import (
 
 // Env lets Validate check references outside the flows; nil funcs skip a check.
 type Env struct {
-	QueueExists  func(string) bool
-	AgentExists  func(string) bool
-	PromptExists func(lang, ref string) bool
+	QueueExists     func(string) bool
+	AgentExists     func(string) bool
+	ExtensionExists func(string) bool
+	// ExternalAllowed says whether a dial rule lets flow dial number
+	// through a trunk (the toll-fraud guard applies to IVR transfers too).
+	ExternalAllowed func(flow, number string) bool
+	PromptExists    func(lang, ref string) bool
 }
 
 // Problem is one flow error; Path is relative to `flows`, e.g.
@@ -109,6 +113,9 @@ func validateFlow(flows map[string]*Flow, name string, env Env) []Problem {
 			prompt(n.TimeoutPrompt, "timeout_prompt")
 		}
 		out = append(out, validateType(flows, n, p, env)...)
+		if n.Type == "transfer" && n.Target != "" {
+			out = append(out, validateTarget(name, n, p, env)...)
+		}
 	}
 	for _, id := range unreachable(f) {
 		bad([]string{name, "nodes", id}, "node %q is not reachable from start %q", id, f.Start)
@@ -195,8 +202,18 @@ func validateType(flows map[string]*Flow, n *Node, p func(...string) []string, e
 	case "transfer":
 		if n.Target == "" {
 			bad(p("target"), "transfer needs a target")
-		} else if id, ok := strings.CutPrefix(n.Target, "agent:"); ok && env.AgentExists != nil && !env.AgentExists(id) {
-			bad(p("target"), "no agent with id %q", id)
+		}
+	case "callback":
+		switch {
+		case n.Queue == "":
+			bad(p("queue"), "callback needs the queue whose agents call back")
+		case env.QueueExists != nil && !strings.Contains(n.Queue, "${") && !env.QueueExists(n.Queue):
+			bad(p("queue"), "no queue named %q", n.Queue)
+		}
+		if n.TimeZone != "" {
+			if _, err := time.LoadLocation(n.TimeZone); err != nil {
+				bad(p("timezone"), "unknown time zone %q", n.TimeZone)
+			}
 		}
 	case "goto", "survey":
 		if n.Type == "goto" && n.Flow == "" {
@@ -238,4 +255,37 @@ func unreachable(f *Flow) []string {
 		}
 	}
 	return out
+}
+
+// validateTarget checks a transfer node's target: its kind, and where it is
+// written out (no ${var}), that it exists and configuration allows it.
+func validateTarget(flow string, n *Node, p func(...string) []string, env Env) []Problem {
+	kind, val, ok := strings.Cut(n.Target, ":")
+	if !ok || val == "" {
+		return []Problem{{p("target"), fmt.Sprintf("target %q is not agent:<id>, queue:<name>, ext:<number> or external:<number>", n.Target)}}
+	}
+	if strings.Contains(val, "${") {
+		return nil // checked when the call gets there
+	}
+	var exists func(string) bool
+	var msg string
+	switch kind {
+	case "agent":
+		exists, msg = env.AgentExists, "no agent with id %q"
+	case "queue":
+		exists, msg = env.QueueExists, "no queue named %q"
+	case "ext":
+		exists, msg = env.ExtensionExists, "no extension %q"
+	case "external":
+		if env.ExternalAllowed != nil && !env.ExternalAllowed(flow, val) {
+			return []Problem{{p("target"), fmt.Sprintf("no dial rule lets flow %q call %q", flow, val)}}
+		}
+		return nil
+	default:
+		return []Problem{{p("target"), fmt.Sprintf("target kind %q is not agent, queue, ext or external", kind)}}
+	}
+	if exists != nil && !exists(val) {
+		return []Problem{{p("target"), fmt.Sprintf(msg, val)}}
+	}
+	return nil
 }
