@@ -3,6 +3,7 @@ package ivr
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // sayPrompts spells the node's Value with the built-in number prompts of the
@@ -15,15 +16,66 @@ func (s *Session) sayPrompts(n *Node) []string {
 		return sayNumber(v, zh)
 	case "currency":
 		return sayCurrency(v, zh)
-	case "date", "time":
-		// YYYY-MM-DD or HH:MM: each part as a number.
-		var out []string
-		for p := range strings.FieldsFuncSeq(v, func(r rune) bool { return r == '-' || r == ':' || r == '/' }) {
-			out = append(out, sayNumber(p, zh)...)
+	case "date":
+		return sayDate(v, zh)
+	case "time":
+		return sayTime(v, zh)
+	}
+	return sayDigits(v)
+}
+
+// sayDate speaks YYYY-MM-DD as callers expect it: "July 15 2026" in
+// English, 二〇二六年七月十五日 in Mandarin (the year digit by digit).
+func sayDate(v string, zh bool) []string {
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return sayDigits(v)
+	}
+	month := "month_" + strconv.Itoa(int(t.Month()))
+	if zh {
+		out := append(sayDigits(strconv.Itoa(t.Year())), "w_nian", month)
+		return append(append(out, zhInt(int64(t.Day()))...), "w_ri")
+	}
+	out := append([]string{month}, sayNumber(strconv.Itoa(t.Day()), false)...)
+	return append(out, sayNumber(strconv.Itoa(t.Year()), false)...)
+}
+
+// sayTime speaks a 24-hour HH:MM: "3 oh 5 pm" / "9 o'clock am" in English,
+// 下午 omitted and 两点十五分 style in Mandarin.
+func sayTime(v string, zh bool) []string {
+	t, err := time.Parse("15:04", v)
+	if err != nil {
+		return sayDigits(v)
+	}
+	h, m := t.Hour(), t.Minute()
+	if zh {
+		out := zhInt(int64(h))
+		if h == 2 {
+			out = []string{"w_liang"} // 两点, not 二点
+		}
+		out = append(out, "w_dian")
+		if m > 0 {
+			out = append(append(out, zhInt(int64(m))...), "w_fen")
 		}
 		return out
 	}
-	return sayDigits(v)
+	h12 := h % 12
+	if h12 == 0 {
+		h12 = 12
+	}
+	out := sayNumber(strconv.Itoa(h12), false)
+	switch {
+	case m == 0:
+		out = append(out, "w_oclock")
+	case m < 10:
+		out = append(out, "w_oh", "d_"+strconv.Itoa(m))
+	default:
+		out = append(out, sayNumber(strconv.Itoa(m), false)...)
+	}
+	if h < 12 {
+		return append(out, "w_am")
+	}
+	return append(out, "w_pm")
 }
 
 func sayDigits(v string) []string {
