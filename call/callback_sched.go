@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hotline/hotline/acd"
+	"github.com/hotline/hotline/config"
 	"github.com/hotline/hotline/cti"
 	"github.com/hotline/hotline/ivr"
 	"github.com/hotline/hotline/store"
@@ -123,6 +124,15 @@ func (sw *Switch) callbackFinished(ticket string, reached bool, reason string) {
 
 // ivrCallback files the callback an IVR callback node asked for.
 func (c *Call) ivrCallback(cb ivr.Callback) {
+	flow := c.ivr.Flow()
+	if !slices.ContainsFunc(c.sw.cfg().DialRules, func(r config.DialRule) bool { return r.AllowsDial("", flow, cb.Number) }) {
+		// The caller typed the number: the dial rules keep it off premium lines.
+		c.log.Warn("callback refused: no dial rule allows it", "flow", flow, "number", cb.Number)
+		c.sw.publish(c.event(cti.KindSecurityDenied, func(e *cti.Event) {
+			e.DNIS, e.Reason = cb.Number, "no dial rule lets flow "+flow+" call "+cb.Number
+		}))
+		return
+	}
 	now := c.sw.now()
 	rec := store.Callback{CallID: c.id, Queue: cb.Queue, Number: cb.Number, DueAt: cb.At, CreatedAt: now}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -59,14 +59,14 @@ func (c *Call) ivrTransfer(t ivr.Transfer) {
 				Headers: map[string]string{"X-Hotline-Call": c.id}}, events)
 		})
 	case "external":
-		rule, trunk, err := c.sw.allowDial(cfg, "", flow, val)
+		release, trunk, err := c.sw.allowDial(cfg, "", flow, val)
 		if err != nil {
 			// Toll-fraud guard: refused attempts are logged and published.
-			c.sw.publish(c.event("call.dial_refused", func(e *cti.Event) { e.DNIS, e.Reason = val, err.Error() }))
+			c.sw.publish(c.event(cti.KindSecurityDenied, func(e *cti.Event) { e.DNIS, e.Reason = val, err.Error() }))
 			c.transferFailed(t.Target, err.Error())
 			return
 		}
-		c.cleanups = append(c.cleanups, func() { c.sw.releaseRule(rule) })
+		c.cleanups = append(c.cleanups, release)
 		out := trunk.Outbound
 		c.dialDirect(t.Target, func(offer []byte, events func(any)) (*hsip.OutboundLeg, error) {
 			return c.sw.sip.DialTrunk(hsip.TrunkDial{Addr: out.Addr, Transport: out.Transport, Number: val,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/hotline/hotline/acd"
@@ -22,15 +23,15 @@ import (
 
 // outCall is one originated call; its goroutine owns every field.
 type outCall struct {
-	sw    *Switch
-	log   *slog.Logger
-	id    string
-	agent string
-	num   string
-	trunk config.Trunk
-	rule  int
-	prev  acd.AgentSnapshot // the agent's state before, restored after
-	inbox chan any
+	sw      *Switch
+	log     *slog.Logger
+	id      string
+	agent   string
+	num     string
+	trunk   config.Trunk
+	release func()            // gives back the dial rule's and the outbound limits' slots
+	prev    acd.AgentSnapshot // the agent's state before, restored after
+	inbox   chan any
 
 	agentLeg, custLeg     *hsip.OutboundLeg
 	agentMedia, custMedia *media.Leg
@@ -44,36 +45,54 @@ type outCall struct {
 }
 
 // allowDial finds the dial rule letting agent (or, with agent "", IVR flow)
-// call number and takes one of its slots; it returns the rule's index and
-// trunk, or an error saying why not.
-func (sw *Switch) allowDial(cfg *config.Config, agent, flow, number string) (int, config.Trunk, error) {
+// call number and takes one of its slots and one under the outbound limits;
+// release gives them back when the call ends. The error says why not.
+func (sw *Switch) allowDial(cfg *config.Config, agent, flow, number string) (release func(), trunk config.Trunk, err error) {
+	dialler := "agent " + agent
+	if agent == "" {
+		dialler = "flow " + flow
+	}
 	for i, r := range cfg.DialRules {
 		if !r.AllowsDial(agent, flow, number) {
 			continue
 		}
 		for _, t := range cfg.Trunks {
-			if t.Name == r.Trunk && t.Outbound != nil {
-				max := r.MaxConcurrent
-				if max == 0 {
-					max = 10
-				}
-				sw.mu.Lock()
-				n := sw.ruleCalls[i]
-				if n < max {
-					sw.ruleCalls[i]++
-				}
-				sw.mu.Unlock()
-				if n >= max {
-					return 0, t, fmt.Errorf("dial rule %d allows %d calls at once", i, max)
-				}
-				return i, t, nil
+			if t.Name != r.Trunk || t.Outbound == nil {
+				continue
 			}
+			ol := cfg.OutboundLimits
+			lim := outLimits{MaxConcurrent: ol.MaxConcurrent, PerMinute: ol.PerMinute,
+				DiallerMaxConcurrent: ol.AgentMaxConcurrent, DiallerPerMin: ol.AgentPerMinute}
+			freeLimit, err := sw.outLimit.take(lim, dialler, sw.now())
+			if err != nil {
+				return nil, t, err
+			}
+			max := r.MaxConcurrent
+			if max == 0 {
+				max = 10
+			}
+			sw.mu.Lock()
+			n := sw.ruleCalls[i]
+			if n < max {
+				sw.ruleCalls[i]++
+			}
+			sw.mu.Unlock()
+			if n >= max {
+				freeLimit()
+				return nil, t, fmt.Errorf("dial rule %d allows %d calls at once", i, max)
+			}
+			var once sync.Once
+			return func() {
+				once.Do(func() {
+					freeLimit()
+					sw.mu.Lock()
+					sw.ruleCalls[i]--
+					sw.mu.Unlock()
+				})
+			}, t, nil
 		}
 	}
-	if agent == "" {
-		return 0, config.Trunk{}, fmt.Errorf("no dial rule lets flow %s call %s", flow, number)
-	}
-	return 0, config.Trunk{}, fmt.Errorf("no dial rule lets agent %s call %s", agent, number)
+	return nil, config.Trunk{}, fmt.Errorf("no dial rule lets %s call %s", dialler, number)
 }
 
 func (sw *Switch) Originate(ctx context.Context, a cti.OriginateArgs) (any, error) {
@@ -81,7 +100,7 @@ func (sw *Switch) Originate(ctx context.Context, a cti.OriginateArgs) (any, erro
 		return nil, err
 	}
 	cfg := sw.cfg()
-	rule, trunk, err := sw.allowDial(cfg, a.Agent, "", a.Number)
+	release, trunk, err := sw.allowDial(cfg, a.Agent, "", a.Number)
 	if err != nil {
 		sw.log.Warn("outbound call refused", "agent", a.Agent, "number", a.Number, "reason", err.Error())
 		sw.publish(cti.Event{Kind: cti.KindSecurityDenied, AgentID: a.Agent, DNIS: a.Number, Reason: err.Error()})
@@ -94,17 +113,17 @@ func (sw *Switch) Originate(ctx context.Context, a cti.OriginateArgs) (any, erro
 		}
 	}
 	if prev.State != acd.Ready && prev.State != acd.NotReady {
-		sw.releaseRule(rule)
+		release()
 		return nil, cti.NewError("invalid_state", fmt.Sprintf("agent %s is %s", a.Agent, prev.State))
 	}
-	o := &outCall{sw: sw, id: newCallID(), agent: a.Agent, num: a.Number, trunk: trunk, rule: rule, prev: prev,
+	o := &outCall{sw: sw, id: newCallID(), agent: a.Agent, num: a.Number, trunk: trunk, release: release, prev: prev,
 		inbox: make(chan any, 64)}
 	o.log = sw.log.With("call", o.id, "direction", "outbound")
 	now := sw.now()
 	if err := sw.store.CreateCall(ctx, store.Call{ID: o.id, ANI: trunk.Outbound.CallerID, DNIS: a.Number,
 		Trunk: trunk.Name, Flow: "originate", AgentID: a.Agent, ArrivedAt: now,
 		Data: map[string]string{"direction": "outbound"}}); err != nil {
-		sw.releaseRule(rule)
+		release()
 		return nil, err
 	}
 	// Keep the ACD from offering the agent a queue call meanwhile.
@@ -117,12 +136,6 @@ func (sw *Switch) Originate(ctx context.Context, a cti.OriginateArgs) (any, erro
 	o.log.Info("originating", "agent", a.Agent, "number", a.Number, "trunk", trunk.Name)
 	go o.run()
 	return map[string]string{"call": o.id}, nil
-}
-
-func (sw *Switch) releaseRule(i int) {
-	sw.mu.Lock()
-	sw.ruleCalls[i]--
-	sw.mu.Unlock()
 }
 
 func (o *outCall) post(ev any) {
@@ -260,10 +273,10 @@ func (o *outCall) end(side, cause, disposition string) {
 		o.sw.acd.post(acd.OfferFailed{OfferID: o.offerID, Reason: cause})
 	case o.prev.State == acd.NotReady && o.prev.Reason != "outbound":
 		o.sw.acd.post(acd.AgentNotReady{AgentID: o.agent, Reason: o.prev.Reason})
-		o.sw.releaseRule(o.rule)
+		o.release()
 	default:
 		o.sw.acd.post(acd.AgentReady{AgentID: o.agent})
-		o.sw.releaseRule(o.rule)
+		o.release()
 	}
 	o.sw.publish(cti.Event{Kind: "call.ended", CallID: o.id, AgentID: o.agent, DNIS: o.num, Trunk: o.trunk.Name,
 		Side: side, Cause: cause, Reason: disposition})

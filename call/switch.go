@@ -41,6 +41,7 @@ type Switch struct {
 	stopBus   func()
 	stopCTI   func()
 	sched     *callbackScheduler
+	outLimit  *outLimiter
 }
 
 // Options are the switch's rarely changed knobs.
@@ -58,7 +59,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Switch, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	sw := &Switch{log: o.Logger, now: o.Now, calls: map[string]*Call{}, outs: map[string]*outCall{}, ruleCalls: map[int]int{}}
+	sw := &Switch{log: o.Logger, now: o.Now, calls: map[string]*Call{}, outs: map[string]*outCall{}, ruleCalls: map[int]int{}, outLimit: newOutLimiter()}
 	sw.conf.Store(cfg)
 
 	st, err := store.Open(cfg.Server.Database)

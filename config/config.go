@@ -39,8 +39,10 @@ type Config struct {
 	// DialRules are the only way a call leaves through a trunk (toll-fraud
 	// guard): who may dial which numbers, through which trunk.
 	DialRules []DialRule `yaml:"dial_rules"`
-	CTI       CTIConfig  `yaml:"cti"`
-	BaseDir   string     `yaml:"-"` // directory of the file; "" for the embedded default
+	// OutboundLimits cap calls leaving through trunks beyond the dial rules.
+	OutboundLimits OutboundLimits `yaml:"outbound_limits"`
+	CTI            CTIConfig      `yaml:"cti"`
+	BaseDir        string         `yaml:"-"` // directory of the file; "" for the embedded default
 }
 
 // ServerConfig is the `server` section.
@@ -107,6 +109,16 @@ type Outbound struct {
 	Addr      string `yaml:"addr"`      // carrier signalling address host:port; required
 	Transport string `yaml:"transport"` // udp|tcp; default udp
 	CallerID  string `yaml:"caller_id"` // number presented to the customer; required
+}
+
+// OutboundLimits cap outbound calls (click-to-call and IVR transfers to
+// outside numbers) for everyone together and per dialler (an agent or an IVR
+// flow); 0 means no cap.
+type OutboundLimits struct {
+	MaxConcurrent      int `yaml:"max_concurrent"`
+	PerMinute          int `yaml:"per_minute"`
+	AgentMaxConcurrent int `yaml:"agent_max_concurrent"`
+	AgentPerMinute     int `yaml:"agent_per_minute"`
 }
 
 // Extension is a SIP phone outside the ACD.

@@ -24,6 +24,7 @@ type flowEnv struct {
 	ExtExists    func(string) bool
 	ExtAllowed   func(flow, number string) bool
 	CanCallBack  func(queue string) bool // the queue has a callback_trunk
+	FlowCanDial  func(flow string) bool  // some dial rule names the flow
 	PromptExists func(lang, ref string) bool
 	PromptErr    func(lang, ref string) error
 	Languages    []string
@@ -111,6 +112,10 @@ func checkFlows(flows map[string]*ivr.Flow, env flowEnv) []flowProblem {
 			}
 			if n.Type == "callback" && n.Queue != "" && env.QueueExists(n.Queue) && !env.CanCallBack(n.Queue) {
 				bad(fmt.Sprintf("queue %q has no callback_trunk to call back through", n.Queue), p("queue")...)
+			}
+			if n.Type == "callback" && !env.FlowCanDial(name) {
+				// Callers type the number: only dial rules keep it off premium lines.
+				bad(fmt.Sprintf("no dial rule names flow %q, so the numbers its callers leave could not be called", name), p("type")...)
 			}
 			if _, ok := flows[n.Flow]; n.Flow != "" && !ok {
 				bad(fmt.Sprintf("no flow named %q", n.Flow), p("flow")...)

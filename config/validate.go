@@ -369,6 +369,13 @@ func (v *validator) dialRules() {
 			v.add(append(p, "max_concurrent"), ErrInvalid, "max_concurrent may not be negative")
 		}
 	}
+	ol := v.cfg.OutboundLimits
+	for key, n := range map[string]int{"max_concurrent": ol.MaxConcurrent, "per_minute": ol.PerMinute,
+		"agent_max_concurrent": ol.AgentMaxConcurrent, "agent_per_minute": ol.AgentPerMinute} {
+		if n < 0 {
+			v.add(at("outbound_limits", key), ErrInvalid, "%s may not be negative (0 means no cap)", key)
+		}
+	}
 	for i, t := range v.cfg.Trunks {
 		if o := t.Outbound; o != nil {
 			v.hostPort(at("trunks", i, "outbound", "addr"), o.Addr)
@@ -508,6 +515,11 @@ func (v *validator) flows() {
 		AgentExists: v.agentExists,
 		ExtExists:   v.extensionExists,
 		ExtAllowed:  v.externalAllowed,
+		FlowCanDial: func(f string) bool {
+			return slices.ContainsFunc(v.cfg.DialRules, func(r DialRule) bool {
+				return slices.Contains(r.Flows, f) || slices.Contains(r.Flows, "*")
+			})
+		},
 		CanCallBack: func(q string) bool {
 			return slices.ContainsFunc(v.cfg.Queues, func(x Queue) bool { return x.Name == q && x.CallbackTrunk != "" })
 		},

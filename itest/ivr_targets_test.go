@@ -159,6 +159,8 @@ func TestIVRCallbackSurvivesRestart(t *testing.T) {
       file: { type: callback, queue: support, number: "${number}", next: ok }
       ok: { type: play, prompts: [callback_prompt, goodbye], next: bye }
       bye: { type: hangup }
+dial_rules:
+  - { flows: [main], pattern: "555[0-9]{4}", trunk: carrier }
 `}))
 	h := startHotline(t, cfg)
 	steps := []pcapStep{{silenceMS: 1500}}

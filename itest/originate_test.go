@@ -15,6 +15,7 @@ func TestOriginateClickToCall(t *testing.T) {
 	cfg := strings.Replace(testConfig("60s"), "      - { number: \"5000\", flow: main }\n",
 		"      - { number: \"5000\", flow: main }\n    outbound: { addr: \"127.0.0.1:15090\", caller_id: \"5000\" }\n", 1)
 	cfg += "dial_rules:\n  - { agents: [\"1002\"], pattern: \"555[0-9]{4}\", trunk: carrier, max_concurrent: 1 }\n"
+	cfg += "outbound_limits: { agent_per_minute: 1 }\n"
 	h := startHotline(t, cfg)
 	agent := startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 500))
 	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
@@ -45,6 +46,11 @@ func TestOriginateClickToCall(t *testing.T) {
 	waitFor(t, 5*time.Second, "agent ready again", func() bool { return strings.Contains(h.Output(), "agent=1002 from=not_ready to=ready") })
 	if ratio := toneRatio(agent.heard(t), 1000); ratio < 0.4 {
 		t.Errorf("agent did not hear the customer's 1 kHz: ratio %.2f", ratio)
+	}
+	// One call per minute for this agent: a second within the minute is refused.
+	if r := crm.cmd(map[string]any{"cmd": "originate", "agent": "1002", "number": "5551235"}); r["ok"] != false ||
+		!strings.Contains(fmt.Sprint(r["error"]), "per minute") {
+		t.Errorf("a second call within the minute was not refused: %v", r)
 	}
 }
 
