@@ -233,6 +233,21 @@ func (sw *Switch) Barge(ctx context.Context, a cti.SuperviseArgs) (any, error) {
 	return nil, errUnsupported("barge")
 }
 
+// ReloadConfig is the CTI reload command (admin only): the file's problems, if
+// any, go back to the admin with their lines.
+func (sw *Switch) ReloadConfig(ctx context.Context) (any, error) {
+	err := sw.ReloadFile()
+	switch {
+	case errors.Is(err, errBuiltinConfig):
+		return nil, cti.NewError(cti.CodeInvalidState, err.Error())
+	case err != nil:
+		sw.log.Error("reload rejected, keeping the running configuration", "error", err)
+		return nil, cti.NewError(cti.CodeBadConfig, err.Error())
+	}
+	sw.log.Info("configuration reloaded", "config", sw.confPath, "by", "cti")
+	return map[string]string{"config": sw.confPath}, nil
+}
+
 // serveCTI starts the CTI TCP socket and the HTTP listener (WebSocket CTI
 // at /cti); it returns a function that stops both.
 func (sw *Switch) serveCTI() (func(), error) {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -42,12 +43,17 @@ type Switch struct {
 	stopCTI   func()
 	sched     *callbackScheduler
 	outLimit  *outLimiter
+	confPath  string
+	reloadMu  sync.Mutex // one reload at a time (SIGHUP and CTI)
 }
 
 // Options are the switch's rarely changed knobs.
 type Options struct {
 	Logger *slog.Logger
 	Now    func() time.Time
+	// ConfigPath is the file the configuration came from ("" for the
+	// built-in example), re-read by ReloadFile.
+	ConfigPath string
 }
 
 // New opens the store (closing calls a crash left open), builds the engine
@@ -61,6 +67,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Switch, error) {
 	}
 	sw := &Switch{log: o.Logger, now: o.Now, calls: map[string]*Call{}, outs: map[string]*outCall{}, ruleCalls: map[int]int{}, outLimit: newOutLimiter()}
 	sw.conf.Store(cfg)
+	sw.confPath = o.ConfigPath
 
 	st, err := store.Open(cfg.Server.Database)
 	if err != nil {
@@ -298,6 +305,24 @@ func (sw *Switch) closeStore() {
 // agent passwords at once, queues and agents through the ACD (waiting
 // callers and live offers are kept), flows for calls that start a flow from
 // now on. Listen addresses, RTP ports and the database need a restart.
+// ReloadFile re-reads the configuration file and applies it; a file with
+// problems is refused whole (config.Errors lists them) and the running
+// configuration kept.
+func (sw *Switch) ReloadFile() error {
+	sw.reloadMu.Lock()
+	defer sw.reloadMu.Unlock()
+	if sw.confPath == "" {
+		return errBuiltinConfig
+	}
+	next, err := config.Load(sw.confPath)
+	if err != nil {
+		return err
+	}
+	return sw.Reload(next)
+}
+
+var errBuiltinConfig = errors.New("the built-in configuration cannot be reloaded: serve --config FILE")
+
 func (sw *Switch) Reload(next *config.Config) error {
 	r := make(chan error, 1)
 	sw.acd.post(reconfigure{cfg: acdConfig(next), reply: r})

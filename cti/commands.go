@@ -101,6 +101,15 @@ var commands = map[string]*cmdSpec{
 	"listen":  {supervisor: true, need: []string{"call", "supervisor_agent"}, run: superviseCmd(Controller.Listen)},
 	"whisper": {supervisor: true, need: []string{"call", "supervisor_agent"}, run: superviseCmd(Controller.Whisper)},
 	"barge":   {supervisor: true, need: []string{"call", "supervisor_agent"}, run: superviseCmd(Controller.Barge)},
+
+	// reload re-reads the configuration file (admin only: no role flag).
+	"reload": {run: func(ctx context.Context, ctl Controller, c *command) (any, error) {
+		r, ok := ctl.(Reloader)
+		if !ok {
+			return nil, NewError(CodeNotSupported, "this switch cannot reload")
+		}
+		return r.ReloadConfig(ctx)
+	}},
 }
 
 // authorize checks p against spec for c. For agent tokens it fills in a

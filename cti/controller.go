@@ -99,3 +99,9 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 func withPrincipal(ctx context.Context, p Principal) context.Context {
 	return context.WithValue(ctx, principalKey{}, p)
 }
+
+// Reloader is implemented by controllers that can re-read their
+// configuration file; the admin-only reload command uses it.
+type Reloader interface {
+	ReloadConfig(ctx context.Context) (any, error)
+}

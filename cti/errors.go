@@ -37,6 +37,7 @@ const (
 	CodeNotFound     = "not_found"
 	CodeInvalidState = "invalid_state"
 	CodeNotSupported = "not_supported"
+	CodeBadConfig    = "bad_config" // reload: the new file has problems; the running one is kept
 )
 
 // codedError is what a Controller error may implement to choose its code.

@@ -69,6 +69,24 @@ func TestReloadKeepsCallsAndRejectsBadConfig(t *testing.T) {
 	if !strings.Contains(h.Output(), "bogus_key") {
 		t.Errorf("the rejection does not name the bad key")
 	}
+	// The same through `hotline reload` (CTI, admin token): the admin is told
+	// what is wrong and where; once fixed, the reload goes through.
+	reload := func() (string, error) {
+		out, err := exec.Command(hotlineBin(t), "reload", "--addr", "127.0.0.1:17070", "--token", "admin-secret").CombinedOutput()
+		return string(out), err
+	}
+	if out, err := reload(); err == nil || !strings.Contains(out, "bad_config") || !strings.Contains(out, "hotline.yaml:") || !strings.Contains(out, "bogus_key") {
+		t.Errorf("hotline reload of a bad file: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(hotlineBin(t), "reload", "--addr", "127.0.0.1:17070", "--token", "sup-secret").CombinedOutput(); err == nil || !strings.Contains(string(out), "forbidden") {
+		t.Errorf("a supervisor token reloaded: %v\n%s", err, out)
+	}
+	if err := os.WriteFile(path, []byte(next), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := reload(); err != nil || !strings.Contains(out, "reloaded "+path) {
+		t.Errorf("hotline reload of the fixed file: %v\n%s", err, out)
+	}
 	call.wait(t)
 	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
 	if c := callsByANI(t, h.db)["5558888"]; c.Disposition != "answered" || c.HangupSide != "caller" {

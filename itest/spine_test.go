@@ -68,6 +68,7 @@ cti:
   tokens:
     - { token: crm-secret, role: crm }
     - { token: sup-secret, role: supervisor }
+    - { token: admin-secret, role: admin }
 trunks:
   - name: carrier
     sources: [127.0.0.1/32]

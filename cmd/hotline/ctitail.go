@@ -26,13 +26,7 @@ func ctiCmd() *cobra.Command {
 			if token == "" {
 				return &exitError{code: 2, err: fmt.Errorf("--token is required")}
 			}
-			var conn net.Conn
-			var err error
-			if useTLS {
-				conn, err = tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, &tls.Config{InsecureSkipVerify: insecure})
-			} else {
-				conn, err = net.DialTimeout("tcp", addr, 5*time.Second)
-			}
+			conn, err := dialCTI(addr, useTLS, insecure)
 			if err != nil {
 				return err
 			}
@@ -51,6 +45,13 @@ func ctiCmd() *cobra.Command {
 	tail.Flags().BoolVar(&insecure, "insecure", false, "with --tls: do not verify the certificate (testing only)")
 	cmd.AddCommand(tail)
 	return cmd
+}
+
+func dialCTI(addr string, useTLS, insecure bool) (net.Conn, error) {
+	if useTLS {
+		return tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, &tls.Config{InsecureSkipVerify: insecure})
+	}
+	return net.DialTimeout("tcp", addr, 5*time.Second)
 }
 
 // ctiTail logs in, subscribes and prints each event as

@@ -35,7 +35,7 @@ func rootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(serveCmd(), configCmd(), versionCmd(), ivrCmd(), callsCmd(), queuelogCmd(), staffingCmd(), reportCmd(), recordingsCmd(), ctiCmd())
-	root.AddCommand(voicemailCmd(), callbacksCmd())
+	root.AddCommand(voicemailCmd(), callbacksCmd(), reloadCmd())
 	return root
 }
 

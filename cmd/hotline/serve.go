@@ -37,7 +37,7 @@ func serveCmd() *cobra.Command {
 			slog.SetDefault(log)
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			sw, err := call.New(ctx, cfg, call.Options{Logger: log})
+			sw, err := call.New(ctx, cfg, call.Options{Logger: log, ConfigPath: path})
 			if err != nil {
 				return err
 			}
@@ -51,17 +51,8 @@ func serveCmd() *cobra.Command {
 			for {
 				select {
 				case <-hup:
-					if path == "" {
-						log.Warn("reload ignored: the built-in configuration cannot change")
-						continue
-					}
-					next, err := config.Load(path)
-					if err != nil {
+					if err := sw.ReloadFile(); err != nil {
 						log.Error("reload rejected, keeping the running configuration", "error", err)
-						continue
-					}
-					if err := sw.Reload(next); err != nil {
-						log.Error("reload failed", "error", err)
 						continue
 					}
 					log.Info("configuration reloaded", "config", path)
