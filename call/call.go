@@ -177,14 +177,7 @@ func (c *Call) checkMedia() {
 	}
 	if silent(c.caller.LastRx(), c.arrived) {
 		c.log.Warn("caller media timeout", "timeout", timeout)
-		disp := map[phase]string{phaseQueued: "abandoned", phaseConnected: "answered", phaseSurvey: "answered"}[c.phase]
-		if c.phase == phaseQueued {
-			c.sw.acd.post(acdCallerLeft(c.id))
-		}
-		if c.phase == phaseConnected {
-			c.hangupAgent()
-		}
-		c.end("switch", "rtp_timeout", disp)
+		c.deadCaller("rtp_timeout")
 		return
 	}
 	if c.agent != nil && silent(c.agent.media.LastRx(), c.answeredAt) {
@@ -192,6 +185,19 @@ func (c *Call) checkMedia() {
 		c.hangupAgent()
 		c.end("switch", "agent_rtp_timeout", "answered")
 	}
+}
+
+// deadCaller ends a call whose caller is gone without a BYE (silent RTP,
+// an expired session timer): the switch hangs up, the agent is freed.
+func (c *Call) deadCaller(cause string) {
+	disp := map[phase]string{phaseQueued: "abandoned", phaseConnected: "answered", phaseSurvey: "answered"}[c.phase]
+	if c.phase == phaseQueued {
+		c.sw.acd.post(acdCallerLeft(c.id))
+	}
+	if c.phase == phaseConnected {
+		c.hangupAgent()
+	}
+	c.end("switch", cause, disp)
 }
 
 func (c *Call) handle(ev any) {
@@ -240,6 +246,8 @@ func (c *Call) onCallerLeg(ev any) {
 		c.callerGone(cause)
 	case hsip.EvAckTimeout:
 		c.end("switch", "no_ack", "failed")
+	case hsip.EvSessionExpired:
+		c.deadCaller("session_expired")
 	case hsip.EvDTMF:
 		c.onDigit(e.Digit)
 	case hsip.EvReInvite:

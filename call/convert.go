@@ -50,6 +50,7 @@ func sipConfig(cfg *config.Config, o Options) hsip.Config {
 		Agents: map[string]string{}, Logger: o.Logger, Now: o.Now,
 		BanAfter: cfg.Server.SIP.BanAfter, BanFor: cfg.Server.SIP.BanFor.D(),
 		RatePerSource: cfg.Server.SIP.RatePerSource,
+		Timers:        hsip.TimerConfig{Expires: cfg.Server.SIP.SessionExpires.D(), MinSE: cfg.Server.SIP.MinSE.D()},
 	}
 	for _, a := range cfg.Server.SIP.BanAllow {
 		sc.BanAllow = append(sc.BanAllow, prefix(a)...)

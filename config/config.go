@@ -71,6 +71,12 @@ type SIPConfig struct {
 	// address (excess: 503 Retry-After); default 50, 0 after defaults is
 	// impossible: write a large number to lift it.
 	RatePerSource int `yaml:"rate_per_source"`
+	// SessionExpires is the session-timer interval (RFC 4028) proposed to
+	// callers that support timers but ask for none; default 30m, 0 never
+	// proposes. MinSE is the shortest interval accepted (422 below it);
+	// default 90s, the RFC's floor.
+	SessionExpires Duration `yaml:"session_expires"`
+	MinSE          Duration `yaml:"min_se"`
 }
 
 // Listen is one SIP listening socket.
@@ -311,6 +317,12 @@ func (c *Config) applyDefaults(present map[keyPath]bool) {
 	setDefault(&s.SIP.Realm, "hotline")
 	if s.SIP.RatePerSource == 0 {
 		s.SIP.RatePerSource = 50
+	}
+	if !present[keyPath("server").key("sip").key("session_expires")] {
+		s.SIP.SessionExpires = Duration(30 * time.Minute)
+	}
+	if s.SIP.MinSE == 0 {
+		s.SIP.MinSE = Duration(90 * time.Second)
 	}
 	if s.SIP.BanAfter == 0 {
 		s.SIP.BanAfter = 5

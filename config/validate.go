@@ -96,6 +96,12 @@ func (v *validator) server() {
 		}
 		v.hostPort(at("server", "sip", "listen", i, "addr"), l.Addr)
 	}
+	if s.SIP.MinSE.D() < time.Second {
+		v.add(at("server", "sip", "min_se"), ErrInvalid, "min_se must be at least 1s (RFC 4028 asks for 90s)")
+	}
+	if e := s.SIP.SessionExpires.D(); e != 0 && e < s.SIP.MinSE.D() {
+		v.add(at("server", "sip", "session_expires"), ErrInvalid, "session_expires %v is below min_se %v", e, s.SIP.MinSE.D())
+	}
 	if s.SIP.PublicIP != "" {
 		if _, err := netip.ParseAddr(s.SIP.PublicIP); err != nil {
 			v.add(at("server", "sip", "public_ip"), ErrInvalid, "%q is not an IP address", s.SIP.PublicIP)

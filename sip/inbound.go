@@ -19,6 +19,9 @@ type (
 	EvBye struct{}
 	// EvAckTimeout: our 200 OK was never acknowledged; the leg is dead.
 	EvAckTimeout struct{}
+	// EvSessionExpired: the session timer ran out without a refresh; the
+	// leg has already sent BYE.
+	EvSessionExpired struct{}
 	// EvReInvite: a re-INVITE or UPDATE with SDP; the owner must call
 	// Accept or Reject exactly once.
 	EvReInvite struct{ *ReInvite }
@@ -104,6 +107,9 @@ type InboundLeg struct {
 	Source    string // ip:port the INVITE came from
 	Transport string
 
+	st        *sessionTimer // nil: no session timer on this call
+	refreshCh chan struct{}
+
 	mu       sync.Mutex
 	final    bool // a final response was sent
 	answered bool
@@ -117,7 +123,7 @@ func newInboundLeg(s *Server, trunk string, req *sip.Request, tx sip.ServerTrans
 		s: s, ds: ds, tx: tx, Trunk: trunk,
 		DNIS: req.Recipient.User, SIPCallID: req.CallID().Value(),
 		Offer: req.Body(), Source: req.Source(), Transport: req.Transport(),
-		txDone: make(chan struct{}),
+		txDone: make(chan struct{}), refreshCh: make(chan struct{}, 1),
 	}
 	if f := req.From(); f != nil {
 		l.ANI = f.Address.User
@@ -160,9 +166,19 @@ func (l *InboundLeg) Answer(sdp []byte) error {
 	l.mu.Unlock()
 	go func() {
 		defer l.endTx()
-		if err := l.ds.RespondSDP(sdp); err != nil {
+		res := sip.NewSDPResponseFromRequest(l.ds.InviteRequest, sdp)
+		if l.st != nil {
+			for _, h := range l.st.responseHeaders() {
+				res.AppendHeader(h)
+			}
+		}
+		if err := l.ds.WriteResponse(res); err != nil {
 			l.s.log.Warn("answer not acknowledged", "call_id", l.SIPCallID, "error", err)
 			l.emit(EvAckTimeout{})
+			return
+		}
+		if l.st != nil {
+			go l.watchSession()
 		}
 	}()
 	return nil
@@ -227,7 +243,7 @@ func (l *InboundLeg) onBye(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (l *InboundLeg) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
-	handleReInvite(l.s, &l.emitter, req, tx)
+	handleReInvite(l.s, &l.emitter, req, tx, l.refreshed)
 }
 
 func (l *InboundLeg) onInfo(req *sip.Request, tx sip.ServerTransaction) {
@@ -236,7 +252,9 @@ func (l *InboundLeg) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 
 // handleReInvite hands an in-dialog offer to the owner and waits (bounded)
 // for its answer, since the transaction must be answered from this handler.
-func handleReInvite(s *Server, e *emitter, req *sip.Request, tx sip.ServerTransaction) {
+// refreshed, when set, is told of an accepted offer (a session refresh) and
+// gives the headers the 200 must carry.
+func handleReInvite(s *Server, e *emitter, req *sip.Request, tx sip.ServerTransaction, refreshed func() []sip.Header) {
 	ri := &ReInvite{SDP: req.Body(), reply: make(chan reinviteReply, 1)}
 	if len(ri.SDP) == 0 {
 		// An offerless re-INVITE (session refresh) needs our offer in the
@@ -250,6 +268,11 @@ func handleReInvite(s *Server, e *emitter, req *sip.Request, tx sip.ServerTransa
 			res := sip.NewSDPResponseFromRequest(req, r.sdp)
 			if req.Method == sip.INVITE {
 				res.AppendHeader(&sip.ContactHeader{Address: s.contact(req.Transport()).Address})
+			}
+			if refreshed != nil {
+				for _, h := range refreshed() {
+					res.AppendHeader(h)
+				}
 			}
 			_ = tx.Respond(res)
 			return

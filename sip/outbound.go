@@ -206,7 +206,7 @@ func (l *OutboundLeg) onBye(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (l *OutboundLeg) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
-	handleReInvite(l.s, &l.emitter, req, tx)
+	handleReInvite(l.s, &l.emitter, req, tx, nil)
 }
 
 func (l *OutboundLeg) onInfo(req *sip.Request, tx sip.ServerTransaction) {

@@ -48,8 +48,10 @@ type Config struct {
 	// RatePerSource caps new INVITEs and REGISTERs per second from one
 	// address (0 = no limit); excess gets 503 with Retry-After.
 	RatePerSource int
-	Logger        *slog.Logger
-	Now           func() time.Time
+	// Timers is the session-timer policy (RFC 4028).
+	Timers TimerConfig
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Handler receives what the SIP layer cannot decide alone.
@@ -154,6 +156,7 @@ func (s *Server) Reconfigure(cfg Config) {
 	s.mu.Lock()
 	s.agents, s.trunks = agents, append([]Trunk(nil), cfg.Trunks...)
 	s.cfg.Listen, s.cfg.PublicIP = cfg.Listen, cfg.PublicIP
+	s.cfg.Timers = cfg.Timers
 	s.mu.Unlock()
 }
 
@@ -323,6 +326,10 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(req, tx, 415, "Unsupported Media Type", nil, sip.NewHeader("Accept", "application/sdp"))
 		return
 	}
+	st, ok := s.sessionTimer(req, tx)
+	if !ok {
+		return
+	}
 	dua := &sipgo.DialogUA{Client: s.client, ContactHDR: s.contact(req.Transport())}
 	ds, err := dua.ReadInvite(req, tx)
 	if err != nil {
@@ -330,6 +337,7 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	leg := newInboundLeg(s, trunk.Name, req, tx, ds)
+	leg.st = st
 	s.legs.Store(ds.ID, leg)
 	_ = ds.Respond(100, "Trying", nil)
 	s.handler.NewCall(leg)
@@ -391,7 +399,11 @@ func (s *Server) handleUpdate(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	if len(req.Body()) == 0 {
-		s.respond(req, tx, 200, "OK", nil)
+		var hs []sip.Header
+		if r, ok := l.(refreshable); ok {
+			hs = r.refreshed()
+		}
+		s.respond(req, tx, 200, "OK", nil, hs...)
 		return
 	}
 	l.onReInvite(req, tx)
