@@ -1,6 +1,7 @@
 package call
 
 import (
+	"crypto/tls"
 	"net/netip"
 	"strings"
 
@@ -56,7 +57,16 @@ func sipConfig(cfg *config.Config, o Options) hsip.Config {
 		sc.BanAllow = append(sc.BanAllow, prefix(a)...)
 	}
 	for _, l := range cfg.Server.SIP.Listen {
-		sc.Listen = append(sc.Listen, hsip.Listen{Transport: l.Transport, Addr: l.Addr})
+		hl := hsip.Listen{Transport: l.Transport, Addr: l.Addr}
+		if l.Transport == "tls" {
+			// Validation checked the files exist; a bad pair fails Start.
+			if cert, err := tls.LoadX509KeyPair(inBase(cfg.BaseDir, l.CertFile), inBase(cfg.BaseDir, l.KeyFile)); err == nil {
+				hl.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+			} else if o.Logger != nil {
+				o.Logger.Error("sip tls certificate unusable", "addr", l.Addr, "error", err)
+			}
+		}
+		sc.Listen = append(sc.Listen, hl)
 	}
 	for _, a := range cfg.Agents {
 		sc.Agents[a.ID] = a.Password

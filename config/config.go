@@ -81,8 +81,12 @@ type SIPConfig struct {
 
 // Listen is one SIP listening socket.
 type Listen struct {
-	Transport string `yaml:"transport"` // udp|tcp; default udp
+	Transport string `yaml:"transport"` // udp|tcp|tls; default udp
 	Addr      string `yaml:"addr"`      // host:port; required
+	// CertFile and KeyFile (PEM, relative to the config file) are the
+	// certificate a tls listener presents; required for tls only.
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
 }
 
 // RTPConfig is `server.rtp`: where media sockets are opened.

@@ -91,8 +91,21 @@ func (v *validator) run() {
 func (v *validator) server() {
 	s := v.cfg.Server
 	for i, l := range s.SIP.Listen {
-		if l.Transport != "udp" && l.Transport != "tcp" {
-			v.add(at("server", "sip", "listen", i, "transport"), ErrInvalid, "unknown transport %q (want udp or tcp)", l.Transport)
+		switch l.Transport {
+		case "udp", "tcp":
+			if l.CertFile != "" || l.KeyFile != "" {
+				v.add(at("server", "sip", "listen", i, "cert_file"), ErrInvalid, "cert_file and key_file are for tls listeners")
+			}
+		case "tls":
+			for _, f := range [][2]string{{"cert_file", l.CertFile}, {"key_file", l.KeyFile}} {
+				if f[1] == "" {
+					v.add(at("server", "sip", "listen", i, f[0]), ErrRequired, "a tls listener needs %s", f[0])
+				} else if _, err := statFile(v.cfg.promptPath(f[1])); err != nil {
+					v.add(at("server", "sip", "listen", i, f[0]), ErrReference, "file %q not found", f[1])
+				}
+			}
+		default:
+			v.add(at("server", "sip", "listen", i, "transport"), ErrInvalid, "unknown transport %q (want udp, tcp or tls)", l.Transport)
 		}
 		v.hostPort(at("server", "sip", "listen", i, "addr"), l.Addr)
 	}

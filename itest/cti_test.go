@@ -232,13 +232,7 @@ func TestCTIAgentStateChangesRouting(t *testing.T) {
 // trusts the certificate logs in; a plain-text client gets nowhere.
 func TestCTIOverTLS(t *testing.T) {
 	dir := t.TempDir()
-	certPEM, keyPEM, pool := selfSigned(t)
-	if err := os.WriteFile(filepath.Join(dir, "cti.crt"), certPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "cti.key"), keyPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	pool := writeCert(t, dir, "cti")
 	cfg := strings.Replace(testConfig("60s"), "cti:\n", "cti:\n  cert_file: cti.crt\n  key_file: cti.key\n", 1)
 	startHotlineIn(t, dir, cfg)
 	conn, err := tls.Dial("tcp", "127.0.0.1:17070", &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
@@ -264,6 +258,20 @@ func TestCTIOverTLS(t *testing.T) {
 			t.Fatal("a plain-text client got the greeting from a TLS socket")
 		}
 	}
+}
+
+// writeCert writes a self-signed certificate for 127.0.0.1 as
+// dir/<name>.crt and dir/<name>.key and returns a pool trusting it.
+func writeCert(t *testing.T, dir, name string) *x509.CertPool {
+	t.Helper()
+	certPEM, keyPEM, pool := selfSigned(t)
+	if err := os.WriteFile(filepath.Join(dir, name+".crt"), certPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".key"), keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return pool
 }
 
 func selfSigned(t *testing.T) (certPEM, keyPEM []byte, pool *x509.CertPool) {

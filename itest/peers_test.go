@@ -192,12 +192,18 @@ func startAgentTCP(t *testing.T, id, password string, sipPort, ctrlPort int, swi
 	return startAgentFull(t, id, password, sipPort, ctrlPort, switchAddr, wav, "auto", "tcp")
 }
 
+// startAgentTLS is startAgent with the phone registering over SIP/TLS,
+// trusting the certificate in caFile.
+func startAgentTLS(t *testing.T, id, password string, sipPort, ctrlPort int, switchAddr, wav, caFile string) *agentPhone {
+	return startAgentFull(t, id, password, sipPort, ctrlPort, switchAddr, wav, "auto", "tls", "sip_cafile\t\t"+caFile)
+}
+
 // startAgentMode is startAgent with baresip's answermode (auto or manual).
 func startAgentMode(t *testing.T, id, password string, sipPort, ctrlPort int, switchAddr, wav, answermode string) *agentPhone {
 	return startAgentFull(t, id, password, sipPort, ctrlPort, switchAddr, wav, answermode, "udp")
 }
 
-func startAgentFull(t *testing.T, id, password string, sipPort, ctrlPort int, switchAddr, wav, answermode, transport string) *agentPhone {
+func startAgentFull(t *testing.T, id, password string, sipPort, ctrlPort int, switchAddr, wav, answermode, transport string, extra ...string) *agentPhone {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "rec"), 0o755); err != nil {
@@ -235,7 +241,7 @@ module_app		ctrl_tcp.so
 cons_listen		127.0.0.1:%d
 ctrl_tcp_listen		127.0.0.1:%d
 snd_path		%s/rec
-`, sipPort, wav, sipPort*4%60000+1024, sipPort*4%60000+1123, ctrlPort+1, ctrlPort, dir)
+`, sipPort, wav, sipPort*4%60000+1024, sipPort*4%60000+1123, ctrlPort+1, ctrlPort, dir) + strings.Join(extra, "\n")
 	acct := fmt.Sprintf("<sip:%s@%s;transport=%s>;auth_pass=%s;regint=60;answermode=%s;audio_codecs=PCMU\n", id, switchAddr, transport, password, answermode)
 	for name, body := range map[string]string{"config": conf, "accounts": acct, "contacts": ""} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {

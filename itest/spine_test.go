@@ -319,3 +319,30 @@ func TestCallOverTCP(t *testing.T) {
 		t.Errorf("agent did not hear the caller's 500 Hz over the TCP-signalled call: ratio %.2f", r)
 	}
 }
+
+// SIP over TLS: the agent's phone registers on the TLS listener (trusting
+// the switch's certificate) and takes a caller's call; the audio flows.
+func TestAgentOverTLS(t *testing.T) {
+	requirePeers(t, "sipp", "baresip")
+	dir := t.TempDir()
+	writeCert(t, dir, "sip")
+	cfg := strings.Replace(testConfig("60s"), "      - { transport: tcp,",
+		fmt.Sprintf("      - { transport: tls, addr: \"127.0.0.1:%d\", cert_file: sip.crt, key_file: sip.key }\n      - { transport: tcp,", sipPort+1), 1)
+	h := startHotlineIn(t, dir, cfg)
+	agent := startAgentTLS(t, "1002", "bob1002", agentSIP, agentCtl, fmt.Sprintf("127.0.0.1:%d", sipPort+1), agentTone(t, 1000), filepath.Join(dir, "sip.crt"))
+	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
+	if !strings.Contains(h.Output(), "transport=tls") {
+		t.Errorf("the phone did not register over TLS")
+	}
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 200}, {toneHz: 500, toneMS: 5000}})
+	if out, err := runSIPp(t, work, "caller.xml", sippArgs("-d", "6000")...); err != nil {
+		t.Fatalf("sipp: %v\n%s", err, tail(out, 2000))
+	}
+	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
+	if c := lastCall(t, h.db); c.AgentID != "1002" || c.Disposition != "answered" {
+		t.Errorf("record: agent %q disposition %q", c.AgentID, c.Disposition)
+	}
+	if r := toneRatio(agent.heard(t), 500); r < 0.4 {
+		t.Errorf("agent did not hear the caller's 500 Hz over the TLS-signalled call: ratio %.2f", r)
+	}
+}

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,8 +19,9 @@ import (
 
 // Listen is one SIP listening socket.
 type Listen struct {
-	Transport string // udp or tcp
-	Addr      string // host:port
+	Transport string      // udp, tcp or tls
+	Addr      string      // host:port
+	TLS       *tls.Config // the certificate of a tls listener
 }
 
 // Trunk admits carrier INVITEs by source address and, optionally, digest.
@@ -187,6 +189,17 @@ func (s *Server) Start(ctx context.Context) error {
 			s.setContact("tcp", ln.Addr().(*net.TCPAddr).Port)
 			s.closers = append(s.closers, ln.Close)
 			go func() { _ = s.srv.ServeTCP(ln) }()
+		case "tls":
+			if l.TLS == nil {
+				return fmt.Errorf("sip listen tls %s: no certificate", l.Addr)
+			}
+			ln, err := tls.Listen("tcp", l.Addr, l.TLS)
+			if err != nil {
+				return fmt.Errorf("sip listen tls %s: %w", l.Addr, err)
+			}
+			s.setContact("tls", ln.Addr().(*net.TCPAddr).Port)
+			s.closers = append(s.closers, ln.Close)
+			go func() { _ = s.srv.ServeTLS(ln) }()
 		default:
 			return fmt.Errorf("sip listen: unsupported transport %q", l.Transport)
 		}
