@@ -3,6 +3,7 @@ package call
 import (
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hotline/hotline/media"
 	"github.com/hotline/hotline/store"
@@ -20,6 +21,12 @@ func (c *Call) startRecording() {
 		}
 	}
 	if !record || c.agent == nil {
+		return
+	}
+	if optedOut(c.vars["record"]) {
+		// The caller declined recording in the IVR (a notice with an
+		// opt-out key sets record: "no"); the call record says so.
+		c.log.Info("recording skipped: the caller opted out")
 		return
 	}
 	dir := filepath.Join(cfg.Server.Recordings, c.answeredAt.UTC().Format("2006-01-02"))
@@ -52,4 +59,14 @@ func (c *Call) stopRecording() {
 		c.log.Error("recording incomplete", "error", err)
 	}
 	c.rec = nil
+}
+
+// optedOut reads the IVR's record variable: "no", "false", "0" or "off"
+// turn recording off for the call.
+func optedOut(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "no", "false", "0", "off":
+		return true
+	}
+	return false
 }

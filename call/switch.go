@@ -44,6 +44,7 @@ type Switch struct {
 	sched     *callbackScheduler
 	outLimit  *outLimiter
 	confPath  string
+	stopSweep chan struct{}
 	reloadMu  sync.Mutex // one reload at a time (SIGHUP and CTI)
 }
 
@@ -110,6 +111,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Switch, error) {
 		return nil, err
 	}
 	go a.run()
+	sw.stopSweep = make(chan struct{})
+	go sw.retentionLoop(sw.stopSweep)
 	if err := sw.startCallbacks(ctx); err != nil {
 		_ = sw.Shutdown(ctx)
 		return nil, fmt.Errorf("callbacks: %w", err)
@@ -284,6 +287,10 @@ func (sw *Switch) Shutdown(ctx context.Context) error {
 	}
 	if sw.sched != nil {
 		sw.sched.stop()
+	}
+	if sw.stopSweep != nil {
+		close(sw.stopSweep)
+		sw.stopSweep = nil
 	}
 	sw.acd.stop()
 	_ = sw.sip.Close()

@@ -6,6 +6,7 @@ package ivr
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -120,9 +121,16 @@ func (d *Duration) UnmarshalText(b []byte) error {
 		*d = Duration(time.Duration(n) * time.Second)
 		return nil
 	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		// Days, for retention periods: "90d".
+		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && fmt.Sprint(n) == days && n >= 0 {
+			*d = Duration(time.Duration(n) * 24 * time.Hour)
+			return nil
+		}
+	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("invalid duration %q (want e.g. 5s, 1m30s or seconds)", s)
+		return fmt.Errorf("invalid duration %q (want e.g. 5s, 1m30s, 90d or seconds)", s)
 	}
 	*d = Duration(v)
 	return nil

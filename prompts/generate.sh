@@ -62,6 +62,8 @@ for i in {1..12}; do say en "month_$i" "${en_months[$((i - 1))]}"; done
 en_days=(Sunday Monday Tuesday Wednesday Thursday Friday Saturday)
 for i in {0..6}; do say en "weekday_$i" "${en_days[$i]}"; done
 
+say en record_notice "This call may be recorded for quality. To opt out of recording, press 9."
+
 # Mandarin.
 say zh welcome "欢迎致电热线。"
 say zh menu_sales_support "销售请按1，技术支持请按2。"
@@ -78,6 +80,7 @@ say zh voicemail_prompt "请在提示音后留言。"
 say zh callback_prompt "如需回电而不必等待，请按1。"
 say zh enter_digits "请输入您的号码，并以井号键结束。"
 say zh closed "现在是非工作时间，请在工作时间内来电。"
+say zh record_notice "本次通话可能会被录音，以保证服务质量。如不同意录音，请按9。"
 zh_digits=(零 一 二 三 四 五 六 七 八 九)
 for i in {0..9}; do say zh "d_$i" "${zh_digits[$i]}"; done
 zh_teens=(十 十一 十二 十三 十四 十五 十六 十七 十八 十九)

@@ -38,7 +38,7 @@ var common = []string{
 	"month_1", "month_2", "month_3", "month_4", "month_5", "month_6",
 	"month_7", "month_8", "month_9", "month_10", "month_11", "month_12",
 	"weekday_0", "weekday_1", "weekday_2", "weekday_3", "weekday_4", "weekday_5", "weekday_6",
-	"w_point", "w_minus", "hold", "beep",
+	"w_point", "w_minus", "hold", "beep", "record_notice",
 }
 
 // Names lists the built-in prompts per language. Unit words differ: English
