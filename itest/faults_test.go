@@ -148,9 +148,9 @@ func TestINVITEFloodDoesNotHurtOtherCallers(t *testing.T) {
 	startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 1000))
 	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
 
-	// The flood: SIPp's built-in caller from 127.0.0.2, 1000 INVITEs/s for 3 s.
+	// The flood: SIPp's built-in caller from 127.0.0.2, 2,000 INVITEs/s for 3 s.
 	flood := runSIPpBuiltin(t, "uac", fmt.Sprintf("127.0.0.1:%d", sipPort), "-s", "5000", "-i", "127.0.0.2", "-p", "15090",
-		"-mi", "127.0.0.2", "-mp", "16400", "-r", "1000", "-m", "3000", "-timeout", "15s", "-trace_stat", "-fd", "1")
+		"-mi", "127.0.0.2", "-mp", "16400", "-r", "2000", "-m", "6000", "-timeout", "15s", "-trace_stat", "-fd", "1")
 	time.Sleep(500 * time.Millisecond)
 	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 200}, {toneHz: 500, toneMS: 6000}})
 	capt := startCapture(t, callerRTP, callerRTP)
@@ -165,7 +165,7 @@ func TestINVITEFloodDoesNotHurtOtherCallers(t *testing.T) {
 	if r := toneRatio(heard[len(heard)-3*rate:], 1000); r < 0.6 {
 		t.Errorf("legitimate caller's audio during the flood: 1 kHz ratio %.2f", r)
 	}
-	// 3,000 INVITEs at 5/s (burst 10) from the flooding address: about 25
+	// 6,000 INVITEs at 5/s (burst 10) from the flooding address: about 25
 	// admitted, the rest refused before any media is allocated.
 	if n := strings.Count(h.Output(), "msg=\"call arrived\""); n < 5 || n > 40 {
 		t.Errorf("%d calls admitted, want the legitimate one plus about 25 of the flood", n)
