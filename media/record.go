@@ -3,6 +3,7 @@ package media
 import (
 	"encoding/binary"
 	"os"
+	"slices"
 	"sync"
 	"time"
 )
@@ -53,7 +54,7 @@ func (r *Recorder) Channel(side int) Sink {
 		defer r.mu.Unlock()
 		c := r.ch[side]
 		n := len(c)
-		c = append(c, make([]int16, len(f.Payload))...)
+		c = slices.Grow(c, len(f.Payload))[:n+len(f.Payload)] // no allocation once warm
 		Decode(c[n:], f.Payload, f.Codec)
 		if len(c) > maxPending {
 			c = c[len(c)-maxPending:]
@@ -95,7 +96,9 @@ func (r *Recorder) tick(flush bool) {
 		}
 	}
 	for side := 0; side < 2; side++ {
-		r.ch[side] = r.ch[side][min(n, len(r.ch[side])):]
+		// Keep the backlog at the front so the buffer's capacity is reused.
+		c := r.ch[side]
+		r.ch[side] = c[:copy(c, c[min(n, len(c)):])]
 	}
 	r.mu.Unlock()
 	if r.err != nil || len(r.out) == 0 {
