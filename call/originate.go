@@ -106,12 +106,7 @@ func (sw *Switch) Originate(ctx context.Context, a cti.OriginateArgs) (any, erro
 		sw.publish(cti.Event{Kind: cti.KindSecurityDenied, AgentID: a.Agent, DNIS: a.Number, Reason: err.Error()})
 		return nil, cti.NewError("forbidden", err.Error())
 	}
-	var prev acd.AgentSnapshot
-	for _, ag := range sw.acd.snapshot().Agents {
-		if ag.ID == a.Agent {
-			prev = ag
-		}
-	}
+	prev := sw.agentSnapshot(a.Agent)
 	if prev.State != acd.Ready && prev.State != acd.NotReady {
 		release()
 		return nil, cti.NewError("invalid_state", fmt.Sprintf("agent %s is %s", a.Agent, prev.State))
@@ -271,11 +266,8 @@ func (o *outCall) end(side, cause, disposition string) {
 		o.sw.callbackFinished(o.ticket, true, cause)
 	case o.offerID != 0:
 		o.sw.acd.post(acd.OfferFailed{OfferID: o.offerID, Reason: cause})
-	case o.prev.State == acd.NotReady && o.prev.Reason != "outbound":
-		o.sw.acd.post(acd.AgentNotReady{AgentID: o.agent, Reason: o.prev.Reason})
-		o.release()
 	default:
-		o.sw.acd.post(acd.AgentReady{AgentID: o.agent})
+		o.sw.restoreAgent(o.agent, o.prev)
 		o.release()
 	}
 	o.sw.publish(cti.Event{Kind: "call.ended", CallID: o.id, AgentID: o.agent, DNIS: o.num, Trunk: o.trunk.Name,

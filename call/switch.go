@@ -35,8 +35,9 @@ type Switch struct {
 
 	mu        sync.Mutex
 	calls     map[string]*Call
-	outs      map[string]*outCall // originated (click-to-call) calls
-	ruleCalls map[int]int         // calls up per dial rule
+	outs      map[string]*outCall   // originated (click-to-call) calls
+	phones    map[string]*phoneCall // calls agents dial from their phones
+	ruleCalls map[int]int           // calls up per dial rule
 	wg        sync.WaitGroup
 	draining  atomic.Bool
 	stopBus   func()
@@ -66,7 +67,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Switch, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	sw := &Switch{log: o.Logger, now: o.Now, calls: map[string]*Call{}, outs: map[string]*outCall{}, ruleCalls: map[int]int{}, outLimit: newOutLimiter()}
+	sw := &Switch{log: o.Logger, now: o.Now, calls: map[string]*Call{}, outs: map[string]*outCall{}, phones: map[string]*phoneCall{}, ruleCalls: map[int]int{}, outLimit: newOutLimiter()}
 	sw.conf.Store(cfg)
 	sw.confPath = o.ConfigPath
 
@@ -166,6 +167,10 @@ func newCallID() string {
 func (sw *Switch) NewCall(leg *hsip.InboundLeg) {
 	if sw.draining.Load() {
 		leg.Reject(503, "Service Unavailable")
+		return
+	}
+	if leg.Agent != "" {
+		sw.agentDial(leg)
 		return
 	}
 	cfg := sw.cfg()
@@ -270,6 +275,9 @@ func (sw *Switch) Shutdown(ctx context.Context) error {
 	}
 	for _, o := range sw.outs {
 		o.post(shutdownEvent{cause: "switch_shutdown"})
+	}
+	for _, p := range sw.phones {
+		p.post(shutdownEvent{cause: "switch_shutdown"})
 	}
 	sw.mu.Unlock()
 	done := make(chan struct{})

@@ -89,3 +89,42 @@ func TestCallbackKeepsPlace(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "agent free again", func() bool { return strings.Contains(h.Output(), "agent=1002 from=talking to=wrap_up") })
 }
+
+// An agent dials from their own phone: the INVITE is challenged and
+// authenticated as that agent, a number the dial rules allow goes out
+// through the trunk with audio both ways, a forbidden one gets 403.
+func TestAgentDialsFromPhone(t *testing.T) {
+	requirePeers(t, "sipp", "baresip")
+	// The trunk is elsewhere (127.0.0.3), so INVITEs from 127.0.0.1 are the phone's.
+	cfg := withTrunkOut(strings.Replace(testConfig("60s"), "sources: [127.0.0.1/32]", "sources: [127.0.0.3/32]", 1))
+	cfg += "dial_rules:\n  - { agents: [\"1002\"], pattern: \"555[0-9]{4}\", trunk: carrier }\n"
+	h := startHotline(t, cfg)
+	agent := startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 500))
+	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
+
+	agent.command(t, "dial", "9001234567")
+	waitFor(t, 5*time.Second, "forbidden number refused", func() bool {
+		return strings.Contains(h.Output(), `msg="outbound call refused" agent=1002 number=9001234567`)
+	})
+
+	customer := callerMedia(t, []pcapStep{{toneHz: 1000, toneMS: 8000}})
+	done := runSIPpAsync(t, customer, "customer_uas.xml", "-i", "127.0.0.1", "-p", "15090", "-mi", "127.0.0.1", "-mp", "16200", "-m", "1")
+	time.Sleep(300 * time.Millisecond)
+	agent.command(t, "dial", "5551234")
+	waitFor(t, 10*time.Second, "far end answered", func() bool { return strings.Contains(h.Output(), "far end answered") })
+	time.Sleep(3 * time.Second)
+	agent.command(t, "hangup", "")
+	awaitSIPp(t, done, 15*time.Second, "the customer, hung up by the switch")
+	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
+	c := lastCall(t, h.db)
+	if c.Flow != "phone" || c.AgentID != "1002" || c.DNIS != "5551234" || c.Disposition != "answered" || c.HangupSide != "agent" {
+		t.Errorf("record: flow %q agent %q dnis %q disposition %q side %q", c.Flow, c.AgentID, c.DNIS, c.Disposition, c.HangupSide)
+	}
+	if r := toneRatio(agent.heard(t), 1000); r < 0.4 {
+		t.Errorf("agent did not hear the customer's 1 kHz: ratio %.2f", r)
+	}
+	waitFor(t, 5*time.Second, "agent ready again", func() bool { return strings.Contains(h.Output(), "agent=1002 from=not_ready to=ready") })
+	if calls := callsByANI(t, h.db); len(calls) != 1 {
+		t.Errorf("%d call records, want only the allowed call's", len(calls))
+	}
+}

@@ -99,7 +99,10 @@ type InboundLeg struct {
 	ds *sipgo.DialogServerSession
 	tx sip.ServerTransaction
 
-	Trunk     string
+	Trunk string
+	// Agent is set when an agent's own phone placed the call (authenticated
+	// as that agent); Trunk is then empty.
+	Agent     string
 	ANI       string // calling number (From user)
 	DNIS      string // dialled number (Request-URI user)
 	SIPCallID string

@@ -43,6 +43,18 @@ func (r *registrar) get(id string, now time.Time) (Binding, bool) {
 	return b, true
 }
 
+// fromHost reports whether a live binding was registered from host.
+func (r *registrar) fromHost(host string, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, b := range r.bindings {
+		if !now.After(b.Expires) && hostOf(b.Source) == host {
+			return true
+		}
+	}
+	return false
+}
+
 // set stores or removes a binding; it reports whether the agent's
 // reachability changed (new registration or removal).
 func (r *registrar) set(b Binding, remove bool) (changed bool) {

@@ -317,12 +317,13 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	trunk, ok := s.trunkFor(req.Source())
+	agent := ""
 	if !ok {
-		s.log.Warn("invite refused", "source", req.Source(), "reason", "no trunk allows this source")
-		s.respond(req, tx, 403, "Forbidden", nil)
-		return
+		if agent, ok = s.agentInvite(req, tx); !ok {
+			return
+		}
 	}
-	if trunk.Password != "" {
+	if agent == "" && trunk.Password != "" {
 		if s.guard.banned(req.Source(), s.now()) {
 			s.respond(req, tx, 403, "Forbidden", nil)
 			return
@@ -351,6 +352,7 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	leg := newInboundLeg(s, trunk.Name, req, tx, ds)
 	leg.st = st
+	leg.Agent = agent
 	s.legs.Store(ds.ID, leg)
 	_ = ds.Respond(100, "Trying", nil)
 	s.handler.NewCall(leg)
