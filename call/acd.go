@@ -136,6 +136,12 @@ func (a *acdActor) execute(actions []acd.Action) {
 			go a.sw.callback(x) // off the ACD goroutine: it writes the call record
 		case acd.Rejected:
 			a.sw.log.Debug("acd ignored event", "event", x.Event, "reason", x.Err)
+			if j, ok := x.Event.(acd.CallerJoined); ok {
+				// A caller the ACD would not queue must not wait in music
+				// for ever: release it like a full queue.
+				a.sw.log.Warn("caller not queued", "call", j.CallID, "queue", j.Queue, "reason", x.Err)
+				a.sw.toCall(j.CallID, acd.Release{CallID: j.CallID, Queue: j.Queue, Reason: acd.ExitFull})
+			}
 		case acd.Notify:
 			a.sw.publishACD(x)
 		}

@@ -75,6 +75,9 @@ type Node struct {
 	// expands to an integer, overrides Priority, so a lookup can raise it.
 	PriorityFrom string         `yaml:"priority_from,omitempty"`
 	Skills       map[string]int `yaml:"skills,omitempty"`
+	// SkillsFrom is a ${var} template expanding to "skill:level,…" (e.g.
+	// from a CRM lookup: "${http.skills}") that adds to or raises Skills.
+	SkillsFrom string `yaml:"skills_from,omitempty"`
 
 	// transfer: agent:<id>, queue:<name>, ext:<number>, external:<number>
 	// (queue, when set, is the queue an agent: transfer is counted in)

@@ -3,6 +3,7 @@ package ivr
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -154,4 +155,24 @@ func isOpen(n *Node, now time.Time) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// mergeSkills is the node's skills raised by "skill:level,…" from a
+// variable (a CRM's answer). Entries that do not read as a skill and a
+// level of 1-10 are ignored: a lookup's odd answer must not strand the call.
+func mergeSkills(base map[string]int, extra string) map[string]int {
+	out := maps.Clone(base)
+	for _, part := range strings.Split(extra, ",") {
+		name, lvl, ok := strings.Cut(strings.TrimSpace(part), ":")
+		n, err := strconv.Atoi(strings.TrimSpace(lvl))
+		name = strings.TrimSpace(name)
+		if !ok || err != nil || name == "" || n < 1 || n > 10 {
+			continue
+		}
+		if out == nil {
+			out = map[string]int{}
+		}
+		out[name] = max(out[name], n)
+	}
+	return out
 }

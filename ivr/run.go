@@ -293,7 +293,7 @@ func (s *Session) enter(now time.Time, id string) {
 			prio = p
 		}
 		s.exit(ResultToQueue)
-		s.emit(Enqueue{Queue: s.expand(n.Queue), Priority: prio, Skills: maps.Clone(n.Skills), Vars: maps.Clone(s.vars)})
+		s.emit(Enqueue{Queue: s.expand(n.Queue), Priority: prio, Skills: mergeSkills(n.Skills, s.expand(n.SkillsFrom)), Vars: maps.Clone(s.vars)})
 	case "transfer":
 		s.exit(ResultTransferred)
 		s.emit(Transfer{Target: s.expand(n.Target), Queue: s.expand(n.Queue)})
