@@ -269,6 +269,7 @@ func (sw *Switch) serveCTI() (func(), error) {
 		opts = append(opts, cti.WithTLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
 	}
 	srv := cti.NewServer(sw.bus, sw, tokens, opts...)
+	sw.ctiSrv.Store(srv)
 	ln, err := net.Listen("tcp", cfg.CTI.Listen)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package call
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -21,12 +22,14 @@ var (
 	descLongest = prometheus.NewDesc("hotline_queue_longest_wait_seconds", "Longest current wait in a queue.", []string{"queue"}, nil)
 	descAgents  = prometheus.NewDesc("hotline_agents", "Agents by state.", []string{"state"}, nil)
 	descPorts   = prometheus.NewDesc("hotline_rtp_ports_in_use", "RTP ports held by live media legs.", nil, nil)
+	descSIP     = prometheus.NewDesc("hotline_sip_responses_total", "SIP responses sent, by status code.", []string{"code"}, nil)
+	descCTI     = prometheus.NewDesc("hotline_cti_clients", "CTI connections open now (TCP, TLS and WebSocket).", nil, nil)
 )
 
 type switchCollector struct{ sw *Switch }
 
 func (c switchCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descCalls, descWaiting, descLongest, descAgents, descPorts} {
+	for _, d := range []*prometheus.Desc{descCalls, descWaiting, descLongest, descAgents, descPorts, descSIP, descCTI} {
 		ch <- d
 	}
 }
@@ -37,6 +40,12 @@ func (c switchCollector) Collect(ch chan<- prometheus.Metric) {
 	c.sw.mu.Unlock()
 	ch <- prometheus.MustNewConstMetric(descCalls, prometheus.GaugeValue, float64(n))
 	ch <- prometheus.MustNewConstMetric(descPorts, prometheus.GaugeValue, float64(c.sw.pool.InUse()))
+	for code, n := range c.sw.sip.ResponseCounts() {
+		ch <- prometheus.MustNewConstMetric(descSIP, prometheus.CounterValue, float64(n), strconv.Itoa(code))
+	}
+	if srv := c.sw.ctiSrv.Load(); srv != nil {
+		ch <- prometheus.MustNewConstMetric(descCTI, prometheus.GaugeValue, float64(srv.Clients()))
+	}
 	snap := c.sw.acd.snapshot()
 	for _, q := range snap.Queues {
 		var longest float64

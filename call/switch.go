@@ -46,7 +46,8 @@ type Switch struct {
 	outLimit  *outLimiter
 	confPath  string
 	stopSweep chan struct{}
-	reloadMu  sync.Mutex // one reload at a time (SIGHUP and CTI)
+	ctiSrv    atomic.Pointer[cti.Server] // for /metrics
+	reloadMu  sync.Mutex                 // one reload at a time (SIGHUP and CTI)
 }
 
 // Options are the switch's rarely changed knobs.

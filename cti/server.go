@@ -152,6 +152,13 @@ func (s *Server) ServeTCP(ln net.Listener) error {
 	}
 }
 
+// Clients is how many CTI connections are open now.
+func (s *Server) Clients() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
 // Handler serves the protocol over WebSocket, one JSON message per text
 // frame; mount it at /cti.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveWS) }

@@ -184,6 +184,9 @@ func TestCTIEventsFollowTheCall(t *testing.T) {
 			strings.Contains(m, `hotline_events_total{kind="agent.connected"} 1`) &&
 			strings.Contains(m, "hotline_calls_in_progress 0") &&
 			strings.Contains(m, `hotline_agents{state="logged_out"} 2`) &&
+			strings.Contains(m, `hotline_sip_responses_total{code="200"}`) &&
+			strings.Contains(m, `hotline_sip_responses_total{code="401"}`) && // the agent's first REGISTER
+			strings.Contains(m, "hotline_cti_clients 1") &&
 			strings.Contains(m, "go_goroutines")
 	})
 }

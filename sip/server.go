@@ -84,6 +84,7 @@ type Server struct {
 	cfg      Config
 	udpAddr  *net.UDPAddr              // the UDP listener, so requests we send leave from it
 	udpConns map[string]net.PacketConn // by local address, to answer malformed datagrams
+	sent     responseCounts
 	contacts map[string]sip.ContactHeader
 
 	legs     sync.Map // dialog id -> leg (inbound or outbound)
@@ -180,7 +181,7 @@ func (s *Server) Start(ctx context.Context) error {
 			s.mu.Unlock()
 			s.setContact("udp", pc.LocalAddr().(*net.UDPAddr).Port)
 			s.closers = append(s.closers, pc.Close)
-			go func() { _ = s.srv.ServeUDP(pc) }()
+			go func() { _ = s.srv.ServeUDP(countingPacketConn{pc, &s.sent}) }()
 		case "tcp":
 			ln, err := net.Listen("tcp", l.Addr)
 			if err != nil {
@@ -188,7 +189,7 @@ func (s *Server) Start(ctx context.Context) error {
 			}
 			s.setContact("tcp", ln.Addr().(*net.TCPAddr).Port)
 			s.closers = append(s.closers, ln.Close)
-			go func() { _ = s.srv.ServeTCP(ln) }()
+			go func() { _ = s.srv.ServeTCP(countingListener{ln, &s.sent}) }()
 		case "tls":
 			if l.TLS == nil {
 				return fmt.Errorf("sip listen tls %s: no certificate", l.Addr)
@@ -199,7 +200,7 @@ func (s *Server) Start(ctx context.Context) error {
 			}
 			s.setContact("tls", ln.Addr().(*net.TCPAddr).Port)
 			s.closers = append(s.closers, ln.Close)
-			go func() { _ = s.srv.ServeTLS(ln) }()
+			go func() { _ = s.srv.ServeTLS(countingListener{ln, &s.sent}) }()
 		default:
 			return fmt.Errorf("sip listen: unsupported transport %q", l.Transport)
 		}
