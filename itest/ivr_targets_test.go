@@ -19,6 +19,16 @@ func withTrunkOut(cfg string) string {
 		"      - { number: \"5000\", flow: main }\n    outbound: { addr: \"127.0.0.1:15090\", caller_id: \"5000\" }\n", 1)
 }
 
+// startCustomer runs the outside party: a SIPp UAS on 127.0.0.1:15090 that
+// answers one call and sends a tone of hz for ms.
+func startCustomer(t *testing.T, hz float64, ms int) <-chan error {
+	t.Helper()
+	customer := callerMedia(t, []pcapStep{{toneHz: hz, toneMS: ms}})
+	done := runSIPpAsync(t, customer, "customer_uas.xml", "-i", "127.0.0.1", "-p", "15090", "-mi", "127.0.0.1", "-mp", "16200", "-m", "1")
+	time.Sleep(300 * time.Millisecond) // let it bind before the switch dials
+	return done
+}
+
 func openStore(t *testing.T, db string) *store.Store {
 	t.Helper()
 	st, err := store.Open(db)
@@ -131,9 +141,7 @@ dial_rules:
 	}
 
 	// The outside number: a SIPp UAS answering with 1 kHz.
-	customer := callerMedia(t, []pcapStep{{toneHz: 1000, toneMS: 12000}})
-	done := runSIPpAsync(t, customer, "customer_uas.xml", "-i", "127.0.0.1", "-p", "15090", "-mi", "127.0.0.1", "-mp", "16200", "-m", "1")
-	time.Sleep(300 * time.Millisecond)
+	done := startCustomer(t, 1000, 12000)
 	heard = call('2', "the outside number")
 	if r := toneRatio(heard, 1000); r < 0.6 {
 		t.Errorf("caller did not hear the outside party's 1 kHz: ratio %.2f", r)
@@ -181,9 +189,7 @@ dial_rules:
 	h = startHotlineIn(t, h.dir, cfg)
 	waitFor(t, 5*time.Second, "callback carried over", func() bool { return strings.Contains(h.Output(), "callbacks carried over") })
 
-	customer := callerMedia(t, []pcapStep{{toneHz: 1000, toneMS: 8000}})
-	done := runSIPpAsync(t, customer, "customer_uas.xml", "-i", "127.0.0.1", "-p", "15090", "-mi", "127.0.0.1", "-mp", "16200", "-m", "1")
-	time.Sleep(300 * time.Millisecond)
+	done := startCustomer(t, 1000, 8000)
 	agent := startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 500))
 	waitFor(t, 15*time.Second, "customer called back", func() bool { return strings.Contains(h.Output(), "customer answered") })
 	time.Sleep(2 * time.Second)

@@ -21,9 +21,7 @@ func TestOriginateClickToCall(t *testing.T) {
 	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
 
 	// The customer: answers, sends 1 kHz, waits for the switch's BYE.
-	customer := callerMedia(t, []pcapStep{{toneHz: 1000, toneMS: 8000}})
-	done := runSIPpAsync(t, customer, "customer_uas.xml", "-i", "127.0.0.1", "-p", "15090", "-mi", "127.0.0.1", "-mp", "16200", "-m", "1")
-	time.Sleep(300 * time.Millisecond)
+	done := startCustomer(t, 1000, 8000)
 
 	crm := dialCTI(t, "127.0.0.1:17070", "crm-secret")
 	if r := crm.cmd(map[string]any{"cmd": "originate", "agent": "1002", "number": "9001234567"}); r["ok"] != false ||
@@ -74,9 +72,7 @@ func TestCallbackKeepsPlace(t *testing.T) {
 		t.Errorf("the caller's record: disposition %q, want callback", first.Disposition)
 	}
 
-	customer := callerMedia(t, []pcapStep{{toneHz: 1000, toneMS: 8000}})
-	done := runSIPpAsync(t, customer, "customer_uas.xml", "-i", "127.0.0.1", "-p", "15090", "-mi", "127.0.0.1", "-mp", "16200", "-m", "1")
-	time.Sleep(300 * time.Millisecond)
+	done := startCustomer(t, 1000, 8000)
 	agent := startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 500))
 	waitFor(t, 15*time.Second, "customer called back", func() bool { return strings.Contains(h.Output(), "customer answered") })
 	time.Sleep(2 * time.Second)
@@ -107,9 +103,7 @@ func TestAgentDialsFromPhone(t *testing.T) {
 		return strings.Contains(h.Output(), `msg="outbound call refused" agent=1002 number=9001234567`)
 	})
 
-	customer := callerMedia(t, []pcapStep{{toneHz: 1000, toneMS: 8000}})
-	done := runSIPpAsync(t, customer, "customer_uas.xml", "-i", "127.0.0.1", "-p", "15090", "-mi", "127.0.0.1", "-mp", "16200", "-m", "1")
-	time.Sleep(300 * time.Millisecond)
+	done := startCustomer(t, 1000, 8000)
 	agent.command(t, "dial", "5551234")
 	waitFor(t, 10*time.Second, "far end answered", func() bool { return strings.Contains(h.Output(), "far end answered") })
 	time.Sleep(3 * time.Second)

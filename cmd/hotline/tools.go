@@ -61,12 +61,9 @@ func callsCmd() *cobra.Command {
 		Short: "List call records, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := store.Open(db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			calls, err := st.ListCalls(context.Background(), store.Filter{Queue: queue, Agent: agent, Limit: limit})
+			calls, err := fromStore(db, func(st *store.Store) ([]store.Call, error) {
+				return st.ListCalls(context.Background(), store.Filter{Queue: queue, Agent: agent, Limit: limit})
+			})
 			if err != nil {
 				return err
 			}

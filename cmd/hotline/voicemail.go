@@ -24,12 +24,9 @@ func voicemailCmd() *cobra.Command {
 		Short: "List voicemail messages, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := store.Open(db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			vms, err := st.ListVoicemails(context.Background(), box, limit)
+			vms, err := fromStore(db, func(st *store.Store) ([]store.Voicemail, error) {
+				return st.ListVoicemails(context.Background(), box, limit)
+			})
 			if err != nil {
 				return err
 			}
@@ -57,12 +54,9 @@ func callbacksCmd() *cobra.Command {
 		Short: "List IVR callbacks and whether they were made, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := store.Open(db)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			cbs, err := st.ListCallbacks(context.Background(), limit)
+			cbs, err := fromStore(db, func(st *store.Store) ([]store.Callback, error) {
+				return st.ListCallbacks(context.Background(), limit)
+			})
 			if err != nil {
 				return err
 			}
@@ -78,6 +72,17 @@ func callbacksCmd() *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "table", "table or json")
 	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many")
 	return cmd
+}
+
+// fromStore opens the database, reads from it and closes it.
+func fromStore[T any](db string, read func(*store.Store) (T, error)) (T, error) {
+	st, err := store.Open(db)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer st.Close()
+	return read(st)
 }
 
 // printList writes v as JSON, or rows under a tab-separated header.
