@@ -36,8 +36,10 @@ func (sw *Switch) localAddr(l *media.Leg) netip.AddrPort {
 }
 
 // answerCaller negotiates the carrier's offer and returns our SDP answer
-// with the RTP leg that will carry the caller's audio.
-func (sw *Switch) answerCaller(offerBody []byte) ([]byte, *media.Leg, error) {
+// with the RTP leg that will carry the caller's audio. secure says the
+// signalling is encrypted (SIP over TLS): only then is an SRTP (SDES) offer
+// accepted, since its keys travel in the SDP.
+func (sw *Switch) answerCaller(offerBody []byte, secure bool) ([]byte, *media.Leg, error) {
 	offer, err := sdp.Parse(offerBody)
 	if err != nil {
 		return nil, nil, &hsip.Error{Status: 488, Reason: "Not Acceptable Here", Err: err}
@@ -46,7 +48,7 @@ func (sw *Switch) answerCaller(offerBody []byte) ([]byte, *media.Leg, error) {
 	if err != nil {
 		return nil, nil, &hsip.Error{Status: 503, Reason: "Service Unavailable", Err: err}
 	}
-	answer, chosen, err := sdp.Answer(offer, sw.localAddr(l), prefs, sdp.SendRecv)
+	answer, chosen, err := sw.answerOffer(l, offer, secure)
 	if err != nil {
 		l.Close()
 		return nil, nil, &hsip.Error{Status: 488, Reason: "Not Acceptable Here", Err: err}
@@ -62,6 +64,34 @@ func (sw *Switch) answerCaller(offerBody []byte) ([]byte, *media.Leg, error) {
 func (sw *Switch) offerSDP(l *media.Leg) []byte {
 	v := sdpVersion.Add(1)
 	return sdp.Offer(sw.localAddr(l), offerCodecs, telephoneEvent, sdp.SendRecv, v, v)
+}
+
+// answerOffer answers an offer for leg l, switching l's SRTP on (with the
+// agreed keys) or off to match what was answered.
+func (sw *Switch) answerOffer(l *media.Leg, offer *sdp.Media, secure bool) ([]byte, sdp.Media, error) {
+	if !secure {
+		b, chosen, err := sdp.Answer(offer, sw.localAddr(l), prefs, sdp.SendRecv)
+		if err == nil {
+			_ = l.SetSRTP(nil)
+		}
+		return b, chosen, err
+	}
+	var keep *sdp.SRTP
+	if k := l.SRTP(); k != nil {
+		keep = &sdp.SRTP{Suite: k.Suite, LocalKey: k.LocalKey, RemoteKey: k.RemoteKey}
+	}
+	b, chosen, keys, err := sdp.AnswerSecure(offer, sw.localAddr(l), prefs, sdp.SendRecv, keep)
+	if err != nil {
+		return nil, sdp.Media{}, err
+	}
+	var mk *media.SRTPKeys
+	if keys != nil {
+		mk = &media.SRTPKeys{Suite: keys.Suite, LocalKey: keys.LocalKey, RemoteKey: keys.RemoteKey}
+	}
+	if err := l.SetSRTP(mk); err != nil {
+		return nil, sdp.Media{}, err
+	}
+	return b, chosen, nil
 }
 
 // applyRemote points a leg at the negotiated far end and codec.
@@ -96,8 +126,9 @@ func (sw *Switch) answerReInvite(ri *hsip.ReInvite, l *media.Leg) (hold, ok bool
 		return false, false
 	}
 	// Answer narrows sendrecv to what the offer allows (recvonly to a
-	// sendonly offer, inactive to inactive).
-	answer, chosen, err := sdp.Answer(offer, sw.localAddr(l), prefs, sdp.SendRecv)
+	// sendonly offer, inactive to inactive). A leg already on SRTP was
+	// secured at its INVITE, so its re-offers may be SRTP too.
+	answer, chosen, err := sw.answerOffer(l, offer, l.SRTP() != nil)
 	if err != nil {
 		ri.Reject(488)
 		return false, false

@@ -63,7 +63,7 @@ func (sw *Switch) agentDial(leg *hsip.InboundLeg) {
 		leg.Reject(486, "Busy Here")
 		return
 	}
-	answer, ml, err := sw.answerCaller(leg.Offer)
+	answer, ml, err := sw.answerCaller(leg.Offer, leg.Secure())
 	if err != nil {
 		release()
 		leg.Reject(hsip.StatusOf(err), "Not Acceptable Here")

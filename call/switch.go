@@ -186,7 +186,7 @@ func (sw *Switch) NewCall(leg *hsip.InboundLeg) {
 	}
 	c.log = sw.log.With("call", c.id)
 	c.refreshContext()
-	answer, ml, err := sw.answerCaller(leg.Offer)
+	answer, ml, err := sw.answerCaller(leg.Offer, leg.Secure())
 	if err != nil {
 		c.log.Warn("caller offer refused", "error", err)
 		leg.Reject(hsip.StatusOf(err), "Not Acceptable Here")

@@ -205,6 +205,22 @@ func startAgentMode(t *testing.T, id, password string, sipPort, ctrlPort int, sw
 
 func startAgentFull(t *testing.T, id, password string, sipPort, ctrlPort int, switchAddr, wav, answermode, transport string, extra ...string) *agentPhone {
 	t.Helper()
+	return startBaresip(t, baresipSpec{id: id, password: password, sipPort: sipPort, ctrlPort: ctrlPort,
+		server: switchAddr, wav: wav, answermode: answermode, transport: transport, extra: extra, register: true})
+}
+
+// baresipSpec is one baresip instance: an agent phone (register), or a
+// device that only places calls (a carrier's gateway in a test).
+type baresipSpec struct {
+	id, password, server, wav, answermode, transport string
+	sipPort, ctrlPort                                int
+	extra                                            []string // config lines
+	acctParams                                       string   // appended to the account line
+	register                                         bool
+}
+
+func startBaresip(t *testing.T, sp baresipSpec) *agentPhone {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "rec"), 0o755); err != nil {
 		t.Fatal(err)
@@ -241,21 +257,39 @@ module_app		ctrl_tcp.so
 cons_listen		127.0.0.1:%d
 ctrl_tcp_listen		127.0.0.1:%d
 snd_path		%s/rec
-`, sipPort, wav, sipPort*4%60000+1024, sipPort*4%60000+1123, ctrlPort+1, ctrlPort, dir) + strings.Join(extra, "\n")
-	acct := fmt.Sprintf("<sip:%s@%s;transport=%s>;auth_pass=%s;regint=60;answermode=%s;audio_codecs=PCMU\n", id, switchAddr, transport, password, answermode)
+`, sp.sipPort, sp.wav, sp.sipPort*4%60000+1024, sp.sipPort*4%60000+1123, sp.ctrlPort+1, sp.ctrlPort, dir) + strings.Join(sp.extra, "\n") + "\n"
+	regint := 0
+	if sp.register {
+		regint = 60
+	}
+	acct := fmt.Sprintf("<sip:%s@%s;transport=%s>;auth_pass=%s;regint=%d;answermode=%s;audio_codecs=PCMU%s\n",
+		sp.id, sp.server, sp.transport, sp.password, regint, sp.answermode, sp.acctParams)
 	for name, body := range map[string]string{"config": conf, "accounts": acct, "contacts": ""} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	a := &agentPhone{proc: start(t, "baresip", dir, "-f", dir), dir: dir, ctrl: ctrlPort}
-	waitFor(t, 10*time.Second, "agent "+id+" to register", func() bool {
-		return strings.Contains(a.Output(), "200 OK") || a.exited()
+	a := &agentPhone{proc: start(t, "baresip", dir, "-f", dir), dir: dir, ctrl: sp.ctrlPort}
+	waitFor(t, 10*time.Second, "baresip "+sp.id+" to start", func() bool {
+		if sp.register {
+			return strings.Contains(a.Output(), "200 OK") || a.exited()
+		}
+		return a.ready() || a.exited()
 	})
 	if a.exited() {
-		t.Fatalf("baresip %s exited:\n%s", id, a.Output())
+		t.Fatalf("baresip %s exited:\n%s", sp.id, a.Output())
 	}
 	return a
+}
+
+// ready reports whether the phone's control socket accepts connections.
+func (a *agentPhone) ready() bool {
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", a.ctrl), 200*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
 
 // recordings returns the WAVs baresip wrote of what it received.

@@ -346,3 +346,47 @@ func TestAgentOverTLS(t *testing.T) {
 		t.Errorf("agent did not hear the caller's 500 Hz over the TLS-signalled call: ratio %.2f", r)
 	}
 }
+
+// A carrier on SIP over TLS offering SRTP (SDES): baresip stands in for the
+// carrier's gateway and calls a number routed to support; the switch
+// answers RTP/SAVP with its own key, decrypts the carrier's audio for the
+// (plain RTP) agent and encrypts the agent's back. Both hear each other,
+// and what crosses the wire to the carrier is not readable audio.
+func TestSRTPFromCarrierOverTLS(t *testing.T) {
+	requirePeers(t, "baresip", "tshark")
+	dir := t.TempDir()
+	writeCert(t, dir, "sip")
+	cfg := strings.Replace(testConfig("60s"), "      - { transport: tcp,",
+		fmt.Sprintf("      - { transport: tls, addr: \"127.0.0.1:%d\", cert_file: sip.crt, key_file: sip.key }\n      - { transport: tcp,", sipPort+1), 1)
+	cfg = strings.Replace(cfg, "      - { number: \"5000\", flow: main }\n", "      - { number: \"5000\", flow: main }\n      - { number: \"5001\", queue: support }\n", 1)
+	h := startHotlineIn(t, dir, cfg)
+	agent := startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 1000))
+	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
+
+	carrier := startBaresip(t, baresipSpec{id: "carrier", password: "none", server: fmt.Sprintf("127.0.0.1:%d", sipPort+1),
+		wav: agentTone(t, 500), answermode: "auto", transport: "tls", sipPort: agent2SIP, ctrlPort: agent2Ctl,
+		extra: []string{"sip_cafile\t\t" + filepath.Join(dir, "sip.crt"), "module\t\t\tsrtp.so"}, acctParams: ";mediaenc=srtp-mand"})
+	rtpLo := agent2SIP*4%60000 + 1024
+	capt := startCapture(t, rtpLo, rtpLo+99)
+	carrier.command(t, "dial", "5001")
+	waitFor(t, 10*time.Second, "connected", func() bool { return strings.Contains(h.Output(), "msg=connected") })
+	time.Sleep(5 * time.Second)
+	carrier.command(t, "hangup", "")
+	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
+	if c := lastCall(t, h.db); c.AgentID != "1002" || c.Disposition != "answered" || c.Queue != "support" {
+		t.Errorf("record: agent %q queue %q disposition %q", c.AgentID, c.Queue, c.Disposition)
+	}
+	if r := toneRatio(agent.heard(t), 500); r < 0.4 {
+		t.Errorf("agent did not hear the carrier's 500 Hz through SRTP: ratio %.2f", r)
+	}
+	if r := toneRatio(carrier.heard(t), 1000); r < 0.4 {
+		t.Errorf("carrier did not hear the agent's 1 kHz through SRTP: ratio %.2f", r)
+	}
+	wire := decodeULaw(capt.payloads(t, fmt.Sprintf("udp.dstport>=%d && udp.dstport<=%d", rtpLo, rtpLo+99)))
+	if len(wire) < 2*rate {
+		t.Fatalf("only %d samples crossed the wire to the carrier", len(wire))
+	}
+	if r := toneRatio(wire, 1000); r > 0.2 {
+		t.Errorf("the agent's tone is readable on the wire (1 kHz ratio %.2f): not encrypted", r)
+	}
+}

@@ -43,7 +43,10 @@ type Leg struct {
 	rxSSRC  uint32
 	rxSeq   uint16
 	rxSeen  bool
-	inbandW bool // detector state valid (reset when re-enabled)
+	inbandW bool            // detector state valid (reset when re-enabled)
+	dbuf    [maxPacket]byte // decrypted SRTP
+
+	srtp atomic.Pointer[srtpState] // nil: plain RTP
 
 	sink     atomic.Pointer[sinkRef]
 	tap      atomic.Pointer[sinkRef] // a recorder: sees inbound audio whoever owns the sink
@@ -64,6 +67,7 @@ type Leg struct {
 	// outbound stream
 	out     rtp.Packet
 	wbuf    [maxPacket]byte
+	ebuf    [maxPacket + 16]byte // encrypted SRTP: the packet and its auth tag
 	scratch [maxPacket]byte
 	ts      uint32    // timestamp of the next audio frame
 	tsTime  time.Time // wall-clock time ts is due
@@ -294,8 +298,17 @@ func (l *Leg) sendLocked(pt uint8, ts uint32, payload []byte, marker bool) error
 	if err != nil {
 		return err
 	}
+	pkt := l.wbuf[:n]
+	if st := l.srtp.Load(); st != nil {
+		// The header given must be the one marshalled: the packet index
+		// (and so the keystream) comes from its sequence number.
+		if pkt, err = st.tx.EncryptRTP(l.ebuf[:0], pkt, &l.out.Header); err != nil {
+			l.out.SequenceNumber++
+			return err
+		}
+	}
 	l.out.SequenceNumber++
-	if _, err := l.conn.WriteToUDPAddrPort(l.wbuf[:n], r); err != nil {
+	if _, err := l.conn.WriteToUDPAddrPort(pkt, r); err != nil {
 		return err
 	}
 	l.st.txPackets.Add(1)

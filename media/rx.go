@@ -17,7 +17,15 @@ func (l *Leg) readLoop() {
 			}
 			continue // ICMP port unreachable and the like
 		}
-		l.receive(l.rbuf[:n], src)
+		b := l.rbuf[:n]
+		if st := l.srtp.Load(); st != nil && n >= 12 && (b[1]&0x7f < 72 || b[1]&0x7f > 76) {
+			// SRTCP on the same port is left to receive, which ignores RTCP.
+			if b, err = st.rx.DecryptRTP(l.dbuf[:0], b, nil); err != nil {
+				l.st.rxDropped.Add(1) // forged, replayed or keyed otherwise
+				continue
+			}
+		}
+		l.receive(b, src)
 	}
 }
 

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -148,6 +149,12 @@ func newInboundLeg(s *Server, trunk string, req *sip.Request, tx sip.ServerTrans
 		}
 	}()
 	return l
+}
+
+// Secure reports whether the INVITE came over an encrypted transport (SIP
+// over TLS), where SDP may carry SRTP keys.
+func (l *InboundLeg) Secure() bool {
+	return strings.EqualFold(l.Transport, "tls") || strings.EqualFold(l.Transport, "wss")
 }
 
 func (l *InboundLeg) endTx() { l.txOnce.Do(func() { close(l.txDone) }) }

@@ -47,8 +47,9 @@ type Media struct {
 	Codecs []Codec        // audio formats in the order offered
 	DTMF   *Codec         // telephone-event, when offered
 	Dir    Direction
-	Ptime  int    // ms; 0 when absent
-	Proto  string // RTP/AVP, RTP/SAVP, UDP/TLS/RTP/SAVPF…
+	Ptime  int      // ms; 0 when absent
+	Proto  string   // RTP/AVP, RTP/SAVP, UDP/TLS/RTP/SAVPF…
+	Crypto []Crypto // SDES keys offered or answered (a=crypto, RFC 4568)
 
 	// From o=: a re-INVITE whose version did not change is a session
 	// refresh, not a new offer.
@@ -190,6 +191,12 @@ func Parse(b []byte) (*Media, error) {
 				if p, err := strconv.Atoi(strings.TrimSpace(val)); err == nil && p > 0 && p <= 1000 {
 					m.Ptime = p
 				}
+			case "crypto":
+				// Suites and key forms Hotline cannot use are skipped, so
+				// an offer listing several still finds the one it can.
+				if c, ok := parseCrypto(val); ok {
+					m.Crypto = append(m.Crypto, c)
+				}
 			}
 		}
 	}
@@ -267,6 +274,12 @@ func answer(offer *Media, local netip.AddrPort, prefs []string, dir Direction, i
 	if !plainRTP(offer.Proto) {
 		return nil, Media{}, fail(ErrTransport, "%s", offer.Proto)
 	}
+	return answerAs(offer, local, prefs, dir, id, ver, "RTP/AVP", nil)
+}
+
+// answerAs writes the answer with proto on the m= line and, for SRTP, our
+// a=crypto line.
+func answerAs(offer *Media, local netip.AddrPort, prefs []string, dir Direction, id, ver uint64, proto string, crypto *Crypto) ([]byte, Media, error) {
 	var pick *Codec
 	for _, p := range prefs {
 		for i := range offer.Codecs {
@@ -285,7 +298,7 @@ func answer(offer *Media, local netip.AddrPort, prefs []string, dir Direction, i
 	}
 	chosen := Media{Addr: offer.Addr, Codecs: []Codec{*pick}, DTMF: offer.DTMF, Dir: offer.Dir, Ptime: offer.Ptime,
 		Proto: offer.Proto, SessionID: offer.SessionID, SessionVersion: offer.SessionVersion}
-	return Offer(local, chosen.Codecs, offer.DTMF, AnswerDir(offer.Dir, dir), id, ver), chosen, nil
+	return describe(local, chosen.Codecs, offer.DTMF, AnswerDir(offer.Dir, dir), id, ver, proto, crypto), chosen, nil
 }
 
 // AnswerDir narrows the direction we want to what an offer in direction
@@ -325,6 +338,10 @@ func names(cs []Codec) string {
 
 // Offer writes a session description for one audio stream.
 func Offer(local netip.AddrPort, codecs []Codec, dtmf *Codec, dir Direction, sessID, version uint64) []byte {
+	return describe(local, codecs, dtmf, dir, sessID, version, "RTP/AVP", nil)
+}
+
+func describe(local netip.AddrPort, codecs []Codec, dtmf *Codec, dir Direction, sessID, version uint64, proto string, crypto *Crypto) []byte {
 	ipv := "IP4"
 	if local.Addr().Is6() {
 		ipv = "IP6"
@@ -332,7 +349,7 @@ func Offer(local netip.AddrPort, codecs []Codec, dtmf *Codec, dir Direction, ses
 	var b strings.Builder
 	fmt.Fprintf(&b, "v=0\r\no=hotline %d %d IN %s %s\r\ns=Hotline\r\nc=IN %s %s\r\nt=0 0\r\n",
 		sessID, version, ipv, local.Addr(), ipv, local.Addr())
-	fmt.Fprintf(&b, "m=audio %d RTP/AVP", local.Port())
+	fmt.Fprintf(&b, "m=audio %d %s", local.Port(), proto)
 	for _, c := range codecs {
 		fmt.Fprintf(&b, " %d", c.PT)
 	}
@@ -347,6 +364,9 @@ func Offer(local netip.AddrPort, codecs []Codec, dtmf *Codec, dir Direction, ses
 		fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", dtmf.PT, dtmf.PT)
 	}
 	fmt.Fprintf(&b, "a=ptime:20\r\na=%s\r\n", dir)
+	if crypto != nil {
+		fmt.Fprintf(&b, "a=crypto:%s\r\n", crypto)
+	}
 	return []byte(b.String())
 }
 
