@@ -290,6 +290,16 @@ func (sw *Switch) serveCTI() (func(), error) {
 		_ = srv.Close()
 		return nil, err
 	}
+	if h := cfg.Server.HTTP; h.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(inBase(cfg.BaseDir, h.CertFile), inBase(cfg.BaseDir, h.KeyFile))
+		if err != nil {
+			hl.Close()
+			stopMetrics()
+			_ = srv.Close()
+			return nil, fmt.Errorf("http certificate: %w", err)
+		}
+		hl = tls.NewListener(hl, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
 	hs := &http.Server{Handler: mux}
 	go func() { _ = hs.Serve(hl) }()
 	hooks := make([]cti.Webhook, 0, len(cfg.CTI.Webhooks))

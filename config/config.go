@@ -105,6 +105,10 @@ type RTPConfig struct {
 // HTTPConfig is `server.http`: the web console and REST API.
 type HTTPConfig struct {
 	Addr string `yaml:"addr"` // default 127.0.0.1:8080
+	// CertFile and KeyFile (PEM, relative to the config file) make the
+	// listener HTTPS (and the CTI WebSocket wss); both or neither.
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
 }
 
 // Trunk is a carrier allowed to send calls in.

@@ -449,21 +449,26 @@ func (v *validator) trunks() {
 	v.unique("trunks", "trunk name", "name", names)
 }
 
+func (v *validator) certPair(path []string, cert, key string) {
+	if (cert == "") != (key == "") {
+		v.add(append(append([]string(nil), path...), "key_file"), ErrRequired, "cert_file and key_file go together")
+	}
+	for _, f := range [][2]string{{"cert_file", cert}, {"key_file", key}} {
+		if f[1] != "" {
+			if _, err := statFile(v.cfg.promptPath(f[1])); err != nil {
+				v.add(append(append([]string(nil), path...), f[0]), ErrReference, "file %q not found", f[1])
+			}
+		}
+	}
+}
+
 func (v *validator) cti() {
+	v.certPair(at("server", "http"), v.cfg.Server.HTTP.CertFile, v.cfg.Server.HTTP.KeyFile)
 	c := v.cfg.CTI
 	if host, ok := v.hostPort(at("cti", "listen"), c.Listen); ok && !c.AllowRemotePlain && c.CertFile == "" && !loopback(host) {
 		v.add(at("cti", "listen"), ErrInvalid, "%q is reachable from other hosts: set cert_file/key_file, or allow_remote_plain: true", c.Listen)
 	}
-	if (c.CertFile == "") != (c.KeyFile == "") {
-		v.add(at("cti", "key_file"), ErrRequired, "cert_file and key_file go together")
-	}
-	for _, f := range [][2]string{{"cert_file", c.CertFile}, {"key_file", c.KeyFile}} {
-		if f[1] != "" {
-			if _, err := statFile(v.cfg.promptPath(f[1])); err != nil {
-				v.add(at("cti", f[0]), ErrReference, "file %q not found", f[1])
-			}
-		}
-	}
+	v.certPair(at("cti"), c.CertFile, c.KeyFile)
 	seen := map[string]int{}
 	for i, t := range c.Tokens {
 		if t.Token == "" {

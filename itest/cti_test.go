@@ -232,12 +232,25 @@ func TestCTIAgentStateChangesRouting(t *testing.T) {
 }
 
 // With a certificate configured the CTI socket speaks TLS: a client that
-// trusts the certificate logs in; a plain-text client gets nowhere.
+// trusts the certificate logs in; a plain-text client gets nowhere. The
+// HTTP listener likewise serves HTTPS only.
 func TestCTIOverTLS(t *testing.T) {
 	dir := t.TempDir()
 	pool := writeCert(t, dir, "cti")
 	cfg := strings.Replace(testConfig("60s"), "cti:\n", "cti:\n  cert_file: cti.crt\n  key_file: cti.key\n", 1)
+	cfg = strings.Replace(cfg, `http: { addr: "127.0.0.1:18080" }`, `http: { addr: "127.0.0.1:18080", cert_file: cti.crt, key_file: cti.key }`, 1)
 	startHotlineIn(t, dir, cfg)
+	// The HTTP listener (metrics, health, CTI WebSocket) speaks HTTPS.
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 5 * time.Second}
+	if res, err := hc.Get("https://127.0.0.1:18080/healthz"); err != nil || res.StatusCode != 200 {
+		t.Errorf("https /healthz: %v", err)
+	} else {
+		res.Body.Close()
+	}
+	if res, err := http.Get("http://127.0.0.1:18080/healthz"); err == nil && res.StatusCode == 200 {
+		res.Body.Close()
+		t.Error("plain HTTP answered on the TLS listener")
+	}
 	conn, err := tls.Dial("tcp", "127.0.0.1:17070", &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
 	if err != nil {
 		t.Fatalf("tls dial: %v", err)
