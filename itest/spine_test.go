@@ -3,6 +3,8 @@ package itest
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -277,6 +279,9 @@ func TestCallerHangsUpWhileAgentRings(t *testing.T) {
 	if first.Disposition != "abandoned" || first.AgentID != "" || first.OfferedAt.IsZero() {
 		t.Errorf("first call: disposition=%q agent=%q offered=%v", first.Disposition, first.AgentID, first.OfferedAt)
 	}
+	waitFor(t, 5*time.Second, "agent ready again after the cancelled ring", func() bool {
+		return strings.Contains(h.Output(), "agent=1002 from=reserved to=ready")
+	})
 
 	// The same agent takes the next call.
 	done := runSIPpAsync(t, work, "caller.xml", sippArgs("-d", "6000")...)
@@ -291,9 +296,49 @@ func TestCallerHangsUpWhileAgentRings(t *testing.T) {
 		return strings.Count(h.Output(), "call ended") >= 2
 	})
 	second := lastCall(t, h.db)
-	if second.ID == first.ID || second.AgentID != "1002" || second.Disposition != "answered" {
-		t.Errorf("second call: id=%s agent=%q disposition=%q", second.ID, second.AgentID, second.Disposition)
+	if second.ID == first.ID || second.AgentID != "1002" || second.Disposition != "answered" || second.HangupSide != "caller" {
+		t.Errorf("second call: id=%s agent=%q disposition=%q side=%q", second.ID, second.AgentID, second.Disposition, second.HangupSide)
 	}
+	waitFor(t, 5*time.Second, "agent through wrap-up to ready", func() bool {
+		o := h.Output()
+		return strings.Contains(o, "agent=1002 from=talking to=wrap_up") && strings.Contains(o, "agent=1002 from=wrap_up to=ready")
+	})
+}
+
+// Callers hanging up before any agent is involved: during the welcome
+// prompt, and while waiting in a queue with nobody logged in. Each record
+// is closed as abandoned at the right stage; nothing is left behind.
+func TestCallerHangsUpInIVRAndQueue(t *testing.T) {
+	requirePeers(t, "sipp")
+	h := startHotline(t, testConfig("60s"))
+	work := callerMedia(t, []pcapStep{{silenceMS: 3000}})
+	if out, err := runSIPp(t, work, "caller.xml", sippArgs("-d", "800")...); err != nil {
+		t.Fatalf("caller in the IVR: %v\n%s", err, tail(out, 2000))
+	}
+	waitFor(t, 5*time.Second, "first record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
+	if c := lastCall(t, h.db); c.Disposition != "abandoned" || c.HangupSide != "caller" || c.Queue != "" || !c.QueuedAt.IsZero() {
+		t.Errorf("hang-up in the IVR: disposition %q side %q queue %q queued %v", c.Disposition, c.HangupSide, c.Queue, c.QueuedAt)
+	}
+	work = callerMedia(t, []pcapStep{{silenceMS: 1000}, {digit: '2'}, {silenceMS: 3000}})
+	if out, err := runSIPp(t, work, "caller.xml", sippArgs("-d", "3500")...); err != nil {
+		t.Fatalf("caller in the queue: %v\n%s", err, tail(out, 2000))
+	}
+	waitFor(t, 5*time.Second, "second record closed", func() bool { return strings.Count(h.Output(), "call ended") >= 2 })
+	c := lastCall(t, h.db)
+	if c.Disposition != "abandoned" || c.HangupSide != "caller" || c.Queue != "support" || c.QueuedAt.IsZero() || !c.OfferedAt.IsZero() {
+		t.Errorf("hang-up in the queue: disposition %q side %q queue %q queued %v offered %v", c.Disposition, c.HangupSide, c.Queue, c.QueuedAt, c.OfferedAt)
+	}
+	// Nothing left: no call in progress, no RTP port held.
+	waitFor(t, 5*time.Second, "no call or media left", func() bool {
+		res, err := http.Get("http://127.0.0.1:18080/metrics")
+		if err != nil {
+			return false
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return strings.Contains(string(b), "hotline_calls_in_progress 0") && strings.Contains(string(b), "hotline_rtp_ports_in_use 0") &&
+			strings.Contains(string(b), `hotline_queue_waiting{queue="support"} 0`)
+	})
 }
 
 // The same path over SIP/TCP: a SIPp carrier on TCP, an agent phone
