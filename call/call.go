@@ -11,6 +11,7 @@ import (
 	"github.com/hotline/hotline/ivr"
 	"github.com/hotline/hotline/media"
 	hsip "github.com/hotline/hotline/sip"
+	"github.com/hotline/hotline/sip/sdp"
 	"github.com/hotline/hotline/store"
 )
 
@@ -60,6 +61,7 @@ type offer struct {
 	// number: a direct call outside the ACD (agentID stays empty, so the
 	// ACD ignores what the call tells it about this leg).
 	target string
+	key    *sdp.Crypto // our SRTP key when the target is a carrier over TLS
 }
 
 // Call is one caller's call; its goroutine (run) owns every field.

@@ -2,7 +2,9 @@ package call
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"net/netip"
+	"os"
 	"strings"
 
 	"github.com/hotline/hotline/acd"
@@ -52,6 +54,7 @@ func sipConfig(cfg *config.Config, o Options) hsip.Config {
 		BanAfter: cfg.Server.SIP.BanAfter, BanFor: cfg.Server.SIP.BanFor.D(),
 		RatePerSource: cfg.Server.SIP.RatePerSource,
 		Timers:        hsip.TimerConfig{Expires: cfg.Server.SIP.SessionExpires.D(), MinSE: cfg.Server.SIP.MinSE.D()},
+		TLSRoots:      caPool(cfg, o),
 	}
 	for _, a := range cfg.Server.SIP.BanAllow {
 		sc.BanAllow = append(sc.BanAllow, prefix(a)...)
@@ -93,4 +96,20 @@ func prefix(s string) []netip.Prefix {
 		return []netip.Prefix{netip.PrefixFrom(a, a.BitLen())}
 	}
 	return nil
+}
+
+// caPool reads server.sip.ca_file (nil: the system's roots).
+func caPool(cfg *config.Config, o Options) *x509.CertPool {
+	f := cfg.Server.SIP.CAFile
+	if f == "" {
+		return nil
+	}
+	pem, err := os.ReadFile(inBase(cfg.BaseDir, f))
+	pool := x509.NewCertPool()
+	if err != nil || !pool.AppendCertsFromPEM(pem) {
+		if o.Logger != nil {
+			o.Logger.Error("sip ca_file unusable: carriers over TLS cannot be verified", "file", f, "error", err)
+		}
+	}
+	return pool
 }

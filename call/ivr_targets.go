@@ -10,7 +10,6 @@ import (
 	"github.com/hotline/hotline/ivr"
 	"github.com/hotline/hotline/media"
 	hsip "github.com/hotline/hotline/sip"
-	"github.com/hotline/hotline/sip/sdp"
 	"github.com/hotline/hotline/store"
 )
 
@@ -54,7 +53,7 @@ func (c *Call) ivrTransfer(t ivr.Transfer) {
 			c.transferFailed(t.Target, "no such extension")
 			return
 		}
-		c.dialDirect(t.Target, func(offer []byte, events func(any)) (*hsip.OutboundLeg, error) {
+		c.dialDirect(t.Target, "", func(offer []byte, events func(any)) (*hsip.OutboundLeg, error) {
 			return c.sw.sip.Dial(hsip.DialRequest{AgentID: val, FromUser: c.in.ANI, SDP: offer,
 				Headers: map[string]string{"X-Hotline-Call": c.id}}, events)
 		})
@@ -68,7 +67,7 @@ func (c *Call) ivrTransfer(t ivr.Transfer) {
 		}
 		c.cleanups = append(c.cleanups, release)
 		out := trunk.Outbound
-		c.dialDirect(t.Target, func(offer []byte, events func(any)) (*hsip.OutboundLeg, error) {
+		c.dialDirect(t.Target, out.Transport, func(offer []byte, events func(any)) (*hsip.OutboundLeg, error) {
 			return c.sw.sip.DialTrunk(hsip.TrunkDial{Addr: out.Addr, Transport: out.Transport, Number: val,
 				CallerID: out.CallerID, SDP: offer}, events)
 		})
@@ -91,16 +90,22 @@ func (c *Call) transferFailed(target, why string) {
 
 // dialDirect rings a transfer target outside the ACD; the caller hears
 // music until it answers.
-func (c *Call) dialDirect(target string, dial func(offer []byte, events func(any)) (*hsip.OutboundLeg, error)) {
+func (c *Call) dialDirect(target, transport string, dial func(offer []byte, events func(any)) (*hsip.OutboundLeg, error)) {
 	ml, err := c.sw.newMediaLeg()
 	if err != nil {
 		c.transferFailed(target, "no media port")
 		return
 	}
+	sdpOffer, key, err := c.sw.trunkOffer(ml, transport)
+	if err != nil {
+		ml.Close()
+		c.transferFailed(target, err.Error())
+		return
+	}
 	c.directSeq++
 	id := uint64(directOfferBase) + c.directSeq
-	o := &offer{id: id, media: ml, target: target}
-	leg, err := dial(c.sw.offerSDP(ml), func(ev any) { c.post(legEvent{agent: true, offer: id, ev: ev}) })
+	o := &offer{id: id, media: ml, target: target, key: key}
+	leg, err := dial(sdpOffer, func(ev any) { c.post(legEvent{agent: true, offer: id, ev: ev}) })
 	if err != nil {
 		ml.Close()
 		c.transferFailed(target, err.Error())
@@ -126,14 +131,12 @@ func (c *Call) onDirectLeg(o *offer, ev any) {
 		c.end("switch", fmt.Sprintf("transfer_%d", e.Status), "failed")
 	case hsip.EvAnswered:
 		delete(c.offers, o.id)
-		m, err := sdp.Parse(e.SDP)
-		if err != nil || c.phase != phaseQueued {
+		if err := c.sw.trunkAnswered(o.media, e.SDP, o.key); err != nil || c.phase != phaseQueued {
 			o.leg.Hangup()
 			o.media.Close()
 			c.end("switch", "transfer_bad_sdp", "failed")
 			return
 		}
-		c.sw.applyRemote(o.media, m)
 		c.stopPlayback()
 		c.agent = o
 		c.phase = phaseConnected

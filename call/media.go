@@ -2,6 +2,7 @@ package call
 
 import (
 	"net/netip"
+	"strings"
 	"sync/atomic"
 
 	"github.com/hotline/hotline/ivr"
@@ -92,6 +93,37 @@ func (sw *Switch) answerOffer(l *media.Leg, offer *sdp.Media, secure bool) ([]by
 		return nil, sdp.Media{}, err
 	}
 	return b, chosen, nil
+}
+
+// trunkOffer is our offer to a carrier: RTP/SAVP with a fresh key when the
+// carrier is reached over TLS (its keys would be safe in the signalling),
+// plain RTP otherwise. ours reads the answer in trunkAnswered.
+func (sw *Switch) trunkOffer(l *media.Leg, transport string) (offer []byte, ours *sdp.Crypto, err error) {
+	if !strings.EqualFold(transport, "tls") {
+		return sw.offerSDP(l), nil, nil
+	}
+	v := sdpVersion.Add(1)
+	return sdp.OfferSRTP(sw.localAddr(l), offerCodecs, telephoneEvent, sdp.SendRecv, v, v)
+}
+
+// trunkAnswered points l at the carrier's answer, keyed for SRTP when our
+// offer was.
+func (sw *Switch) trunkAnswered(l *media.Leg, answer []byte, ours *sdp.Crypto) error {
+	m, err := sdp.Parse(answer)
+	if err != nil {
+		return err
+	}
+	if ours != nil {
+		keys, err := sdp.AnswerKeys(m, ours)
+		if err != nil {
+			return err
+		}
+		if err := l.SetSRTP(&media.SRTPKeys{Suite: keys.Suite, LocalKey: keys.LocalKey, RemoteKey: keys.RemoteKey}); err != nil {
+			return err
+		}
+	}
+	sw.applyRemote(l, m)
+	return nil
 }
 
 // applyRemote points a leg at the negotiated far end and codec.

@@ -35,6 +35,7 @@ type outCall struct {
 
 	agentLeg, custLeg     *hsip.OutboundLeg
 	agentMedia, custMedia *media.Leg
+	custKey               *sdp.Crypto // our SRTP key towards a carrier over TLS
 	bridge                *media.BridgeHandle
 	answered              bool
 	ended                 bool
@@ -173,17 +174,21 @@ func (o *outCall) run() {
 func (o *outCall) onLeg(agent bool, ev any) {
 	switch e := ev.(type) {
 	case hsip.EvAnswered:
-		m, err := sdp.Parse(e.SDP)
-		if err != nil {
-			o.end("switch", "bad_sdp", "failed")
-			return
-		}
 		if agent {
+			m, err := sdp.Parse(e.SDP)
+			if err != nil {
+				o.end("switch", "bad_sdp", "failed")
+				return
+			}
 			o.sw.applyRemote(o.agentMedia, m)
 			o.dialCustomer()
 			return
 		}
-		o.sw.applyRemote(o.custMedia, m)
+		if err := o.sw.trunkAnswered(o.custMedia, e.SDP, o.custKey); err != nil {
+			o.log.Warn("customer's answer unusable", "error", err)
+			o.end("switch", "bad_sdp", "failed")
+			return
+		}
 		o.bridge = media.Bridge(o.agentMedia, o.custMedia)
 		o.answered = true
 		if o.offerID != 0 {
@@ -217,8 +222,14 @@ func (o *outCall) dialCustomer() {
 	}
 	o.custMedia = ml
 	out := o.trunk.Outbound
+	offer, key, err := o.sw.trunkOffer(ml, out.Transport)
+	if err != nil {
+		o.end("switch", "no_media", "failed")
+		return
+	}
+	o.custKey = key
 	o.custLeg, err = o.sw.sip.DialTrunk(hsip.TrunkDial{Addr: out.Addr, Transport: out.Transport, Number: o.num,
-		CallerID: out.CallerID, SDP: o.sw.offerSDP(ml)}, func(ev any) { o.post(legEvent{ev: ev}) })
+		CallerID: out.CallerID, SDP: offer}, func(ev any) { o.post(legEvent{ev: ev}) })
 	if err != nil {
 		o.end("switch", "trunk_unreachable", "failed")
 	}

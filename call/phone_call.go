@@ -32,6 +32,7 @@ type phoneCall struct {
 	inMedia *media.Leg
 	out     *hsip.OutboundLeg
 	outMed  *media.Leg
+	outKey  *sdp.Crypto // our SRTP key towards a carrier over TLS
 	bridge  *media.BridgeHandle
 	release func()
 	prev    acd.AgentSnapshot
@@ -132,8 +133,11 @@ func (p *phoneCall) run(trunk config.Trunk, internal bool) {
 		p.out, err = p.sw.sip.Dial(hsip.DialRequest{AgentID: p.num, FromUser: p.agent, SDP: p.sw.offerSDP(ml)}, events)
 	} else {
 		o := trunk.Outbound
-		p.out, err = p.sw.sip.DialTrunk(hsip.TrunkDial{Addr: o.Addr, Transport: o.Transport, Number: p.num,
-			CallerID: o.CallerID, SDP: p.sw.offerSDP(ml)}, events)
+		var offer []byte
+		if offer, p.outKey, err = p.sw.trunkOffer(ml, o.Transport); err == nil {
+			p.out, err = p.sw.sip.DialTrunk(hsip.TrunkDial{Addr: o.Addr, Transport: o.Transport, Number: p.num,
+				CallerID: o.CallerID, SDP: offer}, events)
+		}
 	}
 	if err != nil {
 		p.end("switch", "unreachable", 480)
@@ -154,12 +158,10 @@ func (p *phoneCall) onLeg(agent bool, ev any) {
 	case hsip.EvRinging:
 		_ = p.in.Ringing()
 	case hsip.EvAnswered:
-		m, err := sdp.Parse(e.SDP)
-		if err != nil {
+		if err := p.sw.trunkAnswered(p.outMed, e.SDP, p.outKey); err != nil {
 			p.end("switch", "bad_sdp", 488)
 			return
 		}
-		p.sw.applyRemote(p.outMed, m)
 		if err := p.in.Answer(p.answer); err != nil {
 			p.end("agent", "agent_cancel", 0)
 			return

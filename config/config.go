@@ -80,6 +80,9 @@ type SIPConfig struct {
 	// default 90s, the RFC's floor.
 	SessionExpires Duration `yaml:"session_expires"`
 	MinSE          Duration `yaml:"min_se"`
+	// CAFile (PEM, relative to the config file) verifies carriers reached
+	// over TLS (trunks[].outbound.transport: tls); default the system's roots.
+	CAFile string `yaml:"ca_file"`
 }
 
 // Listen is one SIP listening socket.

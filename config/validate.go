@@ -109,6 +109,11 @@ func (v *validator) server() {
 		}
 		v.hostPort(at("server", "sip", "listen", i, "addr"), l.Addr)
 	}
+	if f := s.SIP.CAFile; f != "" {
+		if _, err := statFile(v.cfg.promptPath(f)); err != nil {
+			v.add(at("server", "sip", "ca_file"), ErrReference, "file %q not found", f)
+		}
+	}
 	if s.SIP.MinSE.D() < time.Second {
 		v.add(at("server", "sip", "min_se"), ErrInvalid, "min_se must be at least 1s (RFC 4028 asks for 90s)")
 	}
@@ -401,8 +406,12 @@ func (v *validator) dialRules() {
 			if o.CallerID == "" {
 				v.add(at("trunks", i, "outbound", "caller_id"), ErrRequired, "caller_id is required for outbound calls")
 			}
-			if o.Transport != "" && o.Transport != "udp" && o.Transport != "tcp" {
-				v.add(at("trunks", i, "outbound", "transport"), ErrInvalid, "transport %q (want udp or tcp)", o.Transport)
+			if o.Transport == "tls" && !slices.ContainsFunc(v.cfg.Server.SIP.Listen, func(l Listen) bool { return l.Transport == "tls" }) {
+				// The carrier's in-dialog requests come back to our Contact.
+				v.add(at("trunks", i, "outbound", "transport"), ErrInvalid, "an outbound trunk over tls needs a tls listener in server.sip.listen")
+			}
+			if o.Transport != "" && o.Transport != "udp" && o.Transport != "tcp" && o.Transport != "tls" {
+				v.add(at("trunks", i, "outbound", "transport"), ErrInvalid, "transport %q (want udp, tcp or tls)", o.Transport)
 			}
 		}
 	}

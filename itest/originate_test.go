@@ -2,6 +2,8 @@ package itest
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -120,5 +122,60 @@ func TestAgentDialsFromPhone(t *testing.T) {
 	waitFor(t, 5*time.Second, "agent ready again", func() bool { return strings.Contains(h.Output(), "agent=1002 from=not_ready to=ready") })
 	if calls := callsByANI(t, h.db); len(calls) != 1 {
 		t.Errorf("%d call records, want only the allowed call's", len(calls))
+	}
+}
+
+// Click-to-call to a carrier reached over SIP/TLS: the switch offers SRTP
+// (SDES) with its own key, verifies the carrier's certificate (ca_file), and
+// the customer (baresip, SRTP mandatory) and the agent hear each other; the
+// packets to the customer are not readable audio.
+func TestSRTPToCarrierOverTLS(t *testing.T) {
+	requirePeers(t, "baresip", "tshark")
+	dir := t.TempDir()
+	writeCert(t, dir, "sip")
+	crt, _ := os.ReadFile(filepath.Join(dir, "sip.crt"))
+	key, _ := os.ReadFile(filepath.Join(dir, "sip.key"))
+	if err := os.WriteFile(filepath.Join(dir, "carrier.pem"), append(crt, key...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.Replace(testConfig("60s"), "      - { transport: tcp,",
+		fmt.Sprintf("      - { transport: tls, addr: \"127.0.0.1:%d\", cert_file: sip.crt, key_file: sip.key }\n      - { transport: tcp,", sipPort+1), 1)
+	cfg = strings.Replace(cfg, "    public_ip: 127.0.0.1\n", "    public_ip: 127.0.0.1\n    ca_file: sip.crt\n", 1)
+	cfg = strings.Replace(cfg, "      - { number: \"5000\", flow: main }\n",
+		fmt.Sprintf("      - { number: \"5000\", flow: main }\n    outbound: { addr: \"127.0.0.1:%d\", transport: tls, caller_id: \"5000\" }\n", agent2SIP+1), 1)
+	cfg += "dial_rules:\n  - { agents: [\"1002\"], pattern: \"555[0-9]{4}\", trunk: carrier }\n"
+	h := startHotlineIn(t, dir, cfg)
+	agent := startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 500))
+	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
+	// The customer's side: baresip answering for 5551234 over TLS on agent2SIP+1, SRTP mandatory.
+	customer := startBaresip(t, baresipSpec{id: "5551234", password: "none", server: "127.0.0.1", wav: agentTone(t, 1000),
+		answermode: "auto", transport: "tls", sipPort: agent2SIP, ctrlPort: agent2Ctl,
+		extra: []string{"sip_certificate\t\t" + filepath.Join(dir, "carrier.pem"), "module\t\t\tsrtp.so"}, acctParams: ";mediaenc=srtp-mand"})
+	rtpLo := agent2SIP*4%60000 + 1024
+	capt := startCapture(t, rtpLo, rtpLo+99)
+
+	crm := dialCTI(t, "127.0.0.1:17070", "crm-secret")
+	if r := crm.cmd(map[string]any{"cmd": "originate", "agent": "1002", "number": "5551234"}); r["ok"] != true {
+		t.Fatalf("originate: %v", r)
+	}
+	waitFor(t, 15*time.Second, "customer answered", func() bool { return strings.Contains(h.Output(), "customer answered") })
+	time.Sleep(4 * time.Second)
+	agent.command(t, "hangup", "")
+	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
+	if c := lastCall(t, h.db); c.DNIS != "5551234" || c.Disposition != "answered" {
+		t.Errorf("record: dnis %q disposition %q", c.DNIS, c.Disposition)
+	}
+	if r := toneRatio(agent.heard(t), 1000); r < 0.4 {
+		t.Errorf("agent did not hear the customer's 1 kHz through SRTP: ratio %.2f", r)
+	}
+	if r := toneRatio(customer.heard(t), 500); r < 0.4 {
+		t.Errorf("customer did not hear the agent's 500 Hz through SRTP: ratio %.2f", r)
+	}
+	wire := decodeULaw(capt.payloads(t, fmt.Sprintf("udp.dstport>=%d && udp.dstport<=%d", rtpLo, rtpLo+99)))
+	if len(wire) < 2*rate {
+		t.Fatalf("only %d samples crossed the wire to the customer", len(wire))
+	}
+	if r := toneRatio(wire, 500); r > 0.2 {
+		t.Errorf("the agent's tone is readable on the wire (500 Hz ratio %.2f): not encrypted", r)
 	}
 }

@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,6 +51,8 @@ type Config struct {
 	// RatePerSource caps new INVITEs and REGISTERs per second from one
 	// address (0 = no limit); excess gets 503 with Retry-After.
 	RatePerSource int
+	// TLSRoots verifies carriers reached over TLS (nil: the system's roots).
+	TLSRoots *x509.CertPool
 	// Timers is the session-timer policy (RFC 4028).
 	Timers TimerConfig
 	Logger *slog.Logger
@@ -106,6 +109,7 @@ func New(cfg Config, h Handler) (*Server, error) {
 	}
 	s := &Server{udpConns: map[string]net.PacketConn{}}
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("Hotline"), sipgo.WithUserAgentHostname(cfg.PublicIP),
+		sipgo.WithUserAgenTLSConfig(&tls.Config{RootCAs: cfg.TLSRoots, MinVersion: tls.VersionTLS12}),
 		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerReadFilter(func(p sip.TransportReadProps, d []byte) ([]byte, error) {
 			return s.readFilter(p, d)
 		})))

@@ -113,3 +113,29 @@ func AnswerSecure(offer *Media, local netip.AddrPort, prefs []string, dir Direct
 	m.Crypto = []Crypto{*theirs}
 	return b, m, &SRTP{Suite: theirs.Suite, Tag: theirs.Tag, LocalKey: key, RemoteKey: theirs.Key}, nil
 }
+
+// OfferSRTP is Offer for a trunk reached over TLS: RTP/SAVP with a fresh
+// key of the preferred suite. Keep the returned Crypto to read the answer
+// with AnswerKeys.
+func OfferSRTP(local netip.AddrPort, codecs []Codec, dtmf *Codec, dir Direction, sessID, version uint64) ([]byte, *Crypto, error) {
+	key := make([]byte, keyLen)
+	if _, err := rand.Read(key); err != nil {
+		return nil, nil, err
+	}
+	c := &Crypto{Tag: 1, Suite: SuiteAES80, Key: key}
+	return describe(local, codecs, dtmf, dir, sessID, version, "RTP/SAVP", c), c, nil
+}
+
+// AnswerKeys reads the far end's key from its answer to OfferSRTP's offer:
+// the answer must be RTP/SAVP and accept our tag with our suite.
+func AnswerKeys(answer *Media, ours *Crypto) (*SRTP, error) {
+	if !strings.EqualFold(answer.Proto, "RTP/SAVP") {
+		return nil, fail(ErrTransport, "answer to an SRTP offer is %s", answer.Proto)
+	}
+	for _, c := range answer.Crypto {
+		if c.Tag == ours.Tag && c.Suite == ours.Suite {
+			return &SRTP{Suite: c.Suite, Tag: c.Tag, LocalKey: ours.Key, RemoteKey: c.Key}, nil
+		}
+	}
+	return nil, fail(ErrTransport, "answer has no key for a=crypto:%d %s", ours.Tag, ours.Suite)
+}

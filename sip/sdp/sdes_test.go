@@ -66,3 +66,34 @@ func TestSDESAnswer(t *testing.T) {
 		t.Errorf("plain offer: keys %v err %v", keys, err)
 	}
 }
+
+func TestSDESOffer(t *testing.T) {
+	local := netip.MustParseAddrPort("203.0.113.5:20000")
+	b, ours, err := OfferSRTP(local, []Codec{{0, "PCMU", 8000}}, nil, SendRecv, 7, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	offer, err := Parse(b)
+	if err != nil || offer.Proto != "RTP/SAVP" || len(offer.Crypto) != 1 || !bytes.Equal(offer.Crypto[0].Key, ours.Key) {
+		t.Fatalf("offer %s: %v %+v", b, err, offer)
+	}
+	// The far end answers (here, Hotline's own AnswerSecure plays it).
+	ans, _, theirs, err := AnswerSecure(offer, netip.MustParseAddrPort("192.0.2.9:4000"), []string{"PCMU"}, SendRecv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	am, _ := Parse(ans)
+	keys, err := AnswerKeys(am, ours)
+	if err != nil || !bytes.Equal(keys.LocalKey, ours.Key) || !bytes.Equal(keys.RemoteKey, theirs.LocalKey) {
+		t.Fatalf("keys %+v err %v", keys, err)
+	}
+	plain, _ := Parse([]byte(strings.Replace(string(ans), "RTP/SAVP", "RTP/AVP", 1)))
+	if _, err := AnswerKeys(plain, ours); !errors.Is(err, ErrTransport) {
+		t.Errorf("plain answer to an SRTP offer: %v", err)
+	}
+	other := *ours
+	other.Tag = 9
+	if _, err := AnswerKeys(am, &other); !errors.Is(err, ErrTransport) {
+		t.Errorf("answer without our tag: %v", err)
+	}
+}
