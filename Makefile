@@ -26,10 +26,13 @@ test-deps:
 vet:
 	$(GO) vet ./...
 
+# Every parser that sees outside bytes has a fuzz target: package:target.
+FUZZ_TARGETS := ./config:FuzzLoadBytes ./sip/sdp:FuzzParse ./sip:FuzzParseInfoDTMF ./cti:FuzzDecodeCommand \
+	./media:FuzzDecodeEvent ./media:FuzzParseWAV ./ivr:FuzzParseExpr ./acd:FuzzEngine
+
 unit:
 	$(GO) test -count=1 -timeout 300s $$($(GO) list ./... | grep -v /itest)
-	$(GO) test -count=1 -run '^$$' -fuzz FuzzLoadBytes -fuzztime 5s ./config
-	$(GO) test -count=1 -run '^$$' -fuzz FuzzParse -fuzztime 5s ./sip/sdp
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 integration: build
 	HOTLINE_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -p 1 -timeout 900s -v ./itest 2>&1 | tee itest.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go'; exit $${PIPESTATUS[0]}
@@ -38,12 +41,13 @@ integration: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./acd ./media ./cti ./store ./sip/...
 
-## fuzz: every fuzz target for longer (FUZZTIME each)
+## fuzz: every fuzz target for FUZZTIME each (3s in `make test`)
 FUZZTIME ?= 60s
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzLoadBytes -fuzztime $(FUZZTIME) ./config
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./sip/sdp
-	$(GO) test -run '^$$' -fuzz FuzzEngine -fuzztime $(FUZZTIME) ./acd
+	@set -eo pipefail; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($${t%%:*}) for $(FUZZTIME)"; \
+		$(GO) test -count=1 -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}" | tail -1; \
+	done
 
 ## prompts: regenerate the built-in prompt set (needs espeak-ng and sox)
 prompts:

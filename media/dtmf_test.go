@@ -154,3 +154,25 @@ func TestLegInbandDTMF(t *testing.T) {
 		t.Fatalf("got %q", string(got))
 	}
 }
+
+// FuzzDecodeEvent: any RFC 4733 payload from the wire decodes without a
+// panic, and what decodes re-encodes to the same digit, end flag and duration.
+func FuzzDecodeEvent(f *testing.F) {
+	for _, p := range [][]byte{{0, 10, 0, 160}, {11, 0x8a, 3, 32}, {15, 10, 0, 0}, {16, 10, 0, 0}, {1, 10}, {}, {255, 255, 255, 255, 1}} {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		d, end, dur, ok := DecodeEvent(p)
+		if !ok {
+			return
+		}
+		var b [4]byte
+		if !EncodeEvent(b[:], d, end, dur) {
+			t.Fatalf("decoded %q from %x but cannot encode it", d, p)
+		}
+		d2, end2, dur2, ok2 := DecodeEvent(b[:])
+		if !ok2 || d2 != d || end2 != end || dur2 != dur {
+			t.Fatalf("%x: %q %v %d, re-encoded %x: %q %v %d", p, d, end, dur, b, d2, end2, dur2)
+		}
+	})
+}
