@@ -52,10 +52,12 @@ func (l *Leg) receive(b []byte, src netip.AddrPort) {
 		l.st.rxDropped.Add(1)
 		return
 	}
-	l.lastRx.Store(time.Now().UnixNano())
+	now := time.Now()
+	l.lastRx.Store(now.UnixNano())
 	l.st.rxPackets.Add(1)
 	l.st.rxBytes.Add(uint64(len(b)))
 	l.countLoss(l.rpkt.SSRC, l.rpkt.SequenceNumber)
+	l.observeJitter(l.rpkt.Timestamp, now)
 
 	p := &l.rpkt
 	pt := int(p.PayloadType)
@@ -129,6 +131,9 @@ func (l *Leg) acceptLocked(src netip.AddrPort) bool {
 func (l *Leg) countLoss(ssrc uint32, seq uint16) {
 	if !l.rxSeen || ssrc != l.rxSSRC {
 		l.rxSeen, l.rxSSRC, l.rxSeq = true, ssrc, seq
+		l.rxSSRCA.Store(ssrc)
+		l.rxSeqA.Store(uint32(seq))
+		l.jitSeen = false
 		return
 	}
 	d := int16(seq - l.rxSeq)
@@ -138,7 +143,11 @@ func (l *Leg) countLoss(ssrc uint32, seq uint16) {
 	case d > 1 && d < 3000:
 		l.st.rxLost.Add(uint64(d - 1))
 	}
+	if seq < l.rxSeq {
+		l.rxCycles++ // the 16-bit sequence wrapped: RTCP reports the extended one
+	}
 	l.rxSeq = seq
+	l.rxSeqA.Store(l.rxCycles<<16 | uint32(seq))
 }
 
 func (l *Leg) digit(d rune) {
