@@ -371,8 +371,7 @@ func TestAgentOverTLS(t *testing.T) {
 	requirePeers(t, "sipp", "baresip")
 	dir := t.TempDir()
 	writeCert(t, dir, "sip")
-	cfg := strings.Replace(testConfig("60s"), "      - { transport: tcp,",
-		fmt.Sprintf("      - { transport: tls, addr: \"127.0.0.1:%d\", cert_file: sip.crt, key_file: sip.key }\n      - { transport: tcp,", sipPort+1), 1)
+	cfg := withTLSListener(testConfig("60s"))
 	h := startHotlineIn(t, dir, cfg)
 	agent := startAgentTLS(t, "1002", "bob1002", agentSIP, agentCtl, fmt.Sprintf("127.0.0.1:%d", sipPort+1), agentTone(t, 1000), filepath.Join(dir, "sip.crt"))
 	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
@@ -401,8 +400,7 @@ func TestSRTPFromCarrierOverTLS(t *testing.T) {
 	requirePeers(t, "baresip", "tshark")
 	dir := t.TempDir()
 	writeCert(t, dir, "sip")
-	cfg := strings.Replace(testConfig("60s"), "      - { transport: tcp,",
-		fmt.Sprintf("      - { transport: tls, addr: \"127.0.0.1:%d\", cert_file: sip.crt, key_file: sip.key }\n      - { transport: tcp,", sipPort+1), 1)
+	cfg := withTLSListener(testConfig("60s"))
 	cfg = strings.Replace(cfg, "      - { number: \"5000\", flow: main }\n", "      - { number: \"5000\", flow: main }\n      - { number: \"5001\", queue: support }\n", 1)
 	h := startHotlineIn(t, dir, cfg)
 	agent := startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 1000))
@@ -421,17 +419,32 @@ func TestSRTPFromCarrierOverTLS(t *testing.T) {
 	if c := lastCall(t, h.db); c.AgentID != "1002" || c.Disposition != "answered" || c.Queue != "support" {
 		t.Errorf("record: agent %q queue %q disposition %q", c.AgentID, c.Queue, c.Disposition)
 	}
-	if r := toneRatio(agent.heard(t), 500); r < 0.4 {
-		t.Errorf("agent did not hear the carrier's 500 Hz through SRTP: ratio %.2f", r)
+	checkSRTPCall(t, agent, 500, carrier, 1000, "carrier", capt, rtpLo)
+}
+
+// checkSRTPCall checks both directions of an SRTP call by frequency (the
+// agent hears peerHz, the peer hears agentHz) and that what crossed the
+// wire to the peer's RTP ports [rtpLo, rtpLo+99] is not readable audio.
+func checkSRTPCall(t *testing.T, agent *agentPhone, peerHz float64, peer *agentPhone, agentHz float64, who string, capt *capture, rtpLo int) {
+	t.Helper()
+	if r := toneRatio(agent.heard(t), peerHz); r < 0.4 {
+		t.Errorf("agent did not hear the %s's %.0f Hz through SRTP: ratio %.2f", who, peerHz, r)
 	}
-	if r := toneRatio(carrier.heard(t), 1000); r < 0.4 {
-		t.Errorf("carrier did not hear the agent's 1 kHz through SRTP: ratio %.2f", r)
+	if r := toneRatio(peer.heard(t), agentHz); r < 0.4 {
+		t.Errorf("%s did not hear the agent's %.0f Hz through SRTP: ratio %.2f", who, agentHz, r)
 	}
 	wire := decodeULaw(capt.payloads(t, fmt.Sprintf("udp.dstport>=%d && udp.dstport<=%d", rtpLo, rtpLo+99)))
 	if len(wire) < 2*rate {
-		t.Fatalf("only %d samples crossed the wire to the carrier", len(wire))
+		t.Fatalf("only %d samples crossed the wire to the %s", len(wire), who)
 	}
-	if r := toneRatio(wire, 1000); r > 0.2 {
-		t.Errorf("the agent's tone is readable on the wire (1 kHz ratio %.2f): not encrypted", r)
+	if r := toneRatio(wire, agentHz); r > 0.2 {
+		t.Errorf("the agent's tone is readable on the wire to the %s (ratio %.2f): not encrypted", who, r)
 	}
+}
+
+// withTLSListener adds a SIP/TLS listener on sipPort+1 presenting
+// sip.crt/sip.key (see writeCert).
+func withTLSListener(cfg string) string {
+	return strings.Replace(cfg, "      - { transport: tcp,",
+		fmt.Sprintf("      - { transport: tls, addr: \"127.0.0.1:%d\", cert_file: sip.crt, key_file: sip.key }\n      - { transport: tcp,", sipPort+1), 1)
 }
