@@ -83,6 +83,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Switch, error) {
 	} else if n > 0 {
 		sw.log.Warn("closed calls left open by the previous run", "count", n)
 	}
+	sw.recoverVoicemails(ctx)
 	sw.bus = cti.NewBus(65536)
 	sw.evw = store.NewEventWriter(st, store.EventWriterOptions{})
 	sw.stopBus = sw.persistEvents()

@@ -25,6 +25,7 @@ type voicemail struct {
 	path    string
 	started time.Time
 	closed  bool
+	id      int64 // its index entry
 }
 
 func (v *voicemail) WriteFrame(f *media.Frame) {
@@ -57,7 +58,15 @@ func (c *Call) startVoicemail(r ivr.Record) {
 		c.post(ctlEvent{fn: func() { c.feedRecordDone(ivr.RecordDone{}) }})
 		return
 	}
-	c.vm = &voicemail{w: w, box: r.Box, path: path, started: now}
+	// Indexed now, not when it ends: a crash mid-message must not leave
+	// a recording nobody can find (the restart fills in its length).
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	id, err := c.sw.store.AddVoicemail(ctx, store.Voicemail{CallID: c.id, Box: r.Box, ANI: c.in.ANI, Path: path, CreatedAt: now})
+	cancel()
+	if err != nil {
+		c.log.Error("voicemail not indexed", "path", path, "error", err)
+	}
+	c.vm = &voicemail{w: w, box: r.Box, path: path, started: now, id: id}
 	c.caller.SetTap(c.vm)
 	c.log.Info("recording voicemail", "box", r.Box, "path", path)
 }
@@ -94,10 +103,9 @@ func (c *Call) finishVoicemail() ivr.RecordDone {
 	dur := time.Duration(samples) * time.Second / 8000
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	id, err := c.sw.store.AddVoicemail(ctx, store.Voicemail{CallID: c.id, Box: v.box, ANI: c.in.ANI, Path: v.path,
-		Duration: dur.Milliseconds(), CreatedAt: v.started})
-	if err != nil {
-		c.log.Error("voicemail not indexed", "path", v.path, "error", err)
+	id := v.id
+	if err := c.sw.store.SetVoicemailDuration(ctx, id, max(dur.Milliseconds(), 1)); err != nil {
+		c.log.Error("voicemail length not saved", "path", v.path, "error", err)
 	}
 	c.sw.publish(c.event("voicemail.recorded", func(e *cti.Event) {
 		e.Reason = v.box
@@ -106,4 +114,25 @@ func (c *Call) finishVoicemail() ivr.RecordDone {
 	}))
 	c.log.Info("voicemail left", "box", v.box, "path", v.path, "duration", dur)
 	return ivr.RecordDone{Path: v.path, Dur: dur}
+}
+
+// recoverVoicemails gives messages a crash cut short their length, read
+// from the WAV itself (its header is kept current while recording).
+func (sw *Switch) recoverVoicemails(ctx context.Context) {
+	vms, err := sw.store.UnfinishedVoicemails(ctx)
+	if err != nil {
+		sw.log.Error("voicemail recovery failed", "error", err)
+		return
+	}
+	for _, v := range vms {
+		ms := int64(1)
+		if b, err := os.ReadFile(v.Path); err == nil {
+			if w, err := media.ParseWAV(b); err == nil {
+				ms = max(int64(w.Samples())*1000/8000, 1)
+			}
+		}
+		if err := sw.store.SetVoicemailDuration(ctx, v.ID, ms); err == nil {
+			sw.log.Warn("voicemail cut by the previous run recovered", "path", v.Path, "ms", ms)
+		}
+	}
 }

@@ -208,3 +208,44 @@ dial_rules:
 		return err == nil && len(cbs) == 1 && cbs[0].Status == "done" && cbs[0].CallID == first.ID && cbs[0].Number == "5551234"
 	})
 }
+
+// A message being left when the switch is killed is not lost: it was
+// indexed when recording began, the WAV is playable up to the kill, and
+// the restart fills in its length.
+func TestVoicemailSurvivesKill9(t *testing.T) {
+	requirePeers(t, "sipp")
+	cfg := testConfigWith(queueOpts{flows: `flows:
+  main:
+    language: en
+    start: vm
+    nodes:
+      vm: { type: voicemail, box: support, max_length: 30s }
+`})
+	h := startHotline(t, cfg)
+	work := callerMedia(t, []pcapStep{{toneHz: 800, toneMS: 10000}})
+	// The caller's call dies with the switch; its SIPp is left to time out.
+	runSIPpAsync(t, work, "caller_wait.xml", sippArgs()...)
+	waitFor(t, 10*time.Second, "recording", func() bool { return strings.Contains(h.Output(), "recording voicemail") })
+	time.Sleep(3 * time.Second)
+	h.stop(syscall.SIGKILL)
+	h = startHotlineIn(t, h.dir, cfg)
+	waitFor(t, 5*time.Second, "recovery", func() bool { return strings.Contains(h.Output(), "voicemail cut by the previous run recovered") })
+	vms, err := openStore(t, h.db).ListVoicemails(context.Background(), "support", 0)
+	if err != nil || len(vms) != 1 {
+		t.Fatalf("voicemails after the kill: %+v %v", vms, err)
+	}
+	if d := time.Duration(vms[0].Duration) * time.Millisecond; d < 2*time.Second || d > 5*time.Second {
+		t.Errorf("recovered message lasts %v, want about 3 s", d)
+	}
+	path := vms[0].Path
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(h.dir, path)
+	}
+	msg, err := readWAV(path)
+	if err != nil {
+		t.Fatalf("the cut message is not a readable WAV: %v", err)
+	}
+	if r := toneRatio(msg, 800); r < 0.6 {
+		t.Errorf("cut message is not the caller's 800 Hz: ratio %.2f", r)
+	}
+}

@@ -31,6 +31,33 @@ func (s *Store) AddVoicemail(ctx context.Context, v Voicemail) (int64, error) {
 	return res.LastInsertId()
 }
 
+// SetVoicemailDuration records a message's length once it is closed.
+func (s *Store) SetVoicemailDuration(ctx context.Context, id, ms int64) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE voicemails SET duration_ms = ? WHERE id = ?`, ms, id); err != nil {
+		return fmt.Errorf("store: voicemail %d: %w", id, err)
+	}
+	return nil
+}
+
+// UnfinishedVoicemails lists messages whose length was never recorded: a
+// crash cut them while the caller spoke.
+func (s *Store) UnfinishedVoicemails(ctx context.Context) ([]Voicemail, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, path FROM voicemails WHERE duration_ms = 0`)
+	if err != nil {
+		return nil, fmt.Errorf("store: unfinished voicemails: %w", err)
+	}
+	defer rows.Close()
+	var out []Voicemail
+	for rows.Next() {
+		var v Voicemail
+		if err := rows.Scan(&v.ID, &v.Path); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // ListVoicemails returns a box's messages (every box when box is ""),
 // newest first.
 func (s *Store) ListVoicemails(ctx context.Context, box string, limit int) ([]Voicemail, error) {
