@@ -24,17 +24,12 @@ var (
 	descPorts   = prometheus.NewDesc("hotline_rtp_ports_in_use", "RTP ports held by live media legs.", nil, nil)
 	descSIP     = prometheus.NewDesc("hotline_sip_responses_total", "SIP responses sent, by status code.", []string{"code"}, nil)
 	descCTI     = prometheus.NewDesc("hotline_cti_clients", "CTI connections open now (TCP, TLS and WebSocket).", nil, nil)
-	descRTP     = prometheus.NewDesc("hotline_rtp_packets_total", "RTP packets received and sent by every leg.", []string{"direction"}, nil)
-	descRTPLost = prometheus.NewDesc("hotline_rtp_lost_packets_total", "RTP packets missing from what legs received (sequence gaps).", nil, nil)
-	descRTPDrop = prometheus.NewDesc("hotline_rtp_dropped_packets_total", "Packets dropped: wrong source, malformed, failed SRTP authentication.", nil, nil)
-	descJitter  = prometheus.NewDesc("hotline_rtp_jitter_max_seconds", "Largest interarrival jitter (RFC 3550) among live legs.", nil, nil)
 )
 
 type switchCollector struct{ sw *Switch }
 
 func (c switchCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descCalls, descWaiting, descLongest, descAgents, descPorts, descSIP, descCTI,
-		descRTP, descRTPLost, descRTPDrop, descJitter} {
+	for _, d := range []*prometheus.Desc{descCalls, descWaiting, descLongest, descAgents, descPorts, descSIP, descCTI} {
 		ch <- d
 	}
 }
@@ -45,12 +40,6 @@ func (c switchCollector) Collect(ch chan<- prometheus.Metric) {
 	c.sw.mu.Unlock()
 	ch <- prometheus.MustNewConstMetric(descCalls, prometheus.GaugeValue, float64(n))
 	ch <- prometheus.MustNewConstMetric(descPorts, prometheus.GaugeValue, float64(c.sw.pool.InUse()))
-	tot := c.sw.pool.Totals()
-	ch <- prometheus.MustNewConstMetric(descRTP, prometheus.CounterValue, float64(tot.RxPackets), "rx")
-	ch <- prometheus.MustNewConstMetric(descRTP, prometheus.CounterValue, float64(tot.TxPackets), "tx")
-	ch <- prometheus.MustNewConstMetric(descRTPLost, prometheus.CounterValue, float64(tot.RxLost))
-	ch <- prometheus.MustNewConstMetric(descRTPDrop, prometheus.CounterValue, float64(tot.RxDropped))
-	ch <- prometheus.MustNewConstMetric(descJitter, prometheus.GaugeValue, tot.JitterDuration().Seconds())
 	for code, n := range c.sw.sip.ResponseCounts() {
 		ch <- prometheus.MustNewConstMetric(descSIP, prometheus.CounterValue, float64(n), strconv.Itoa(code))
 	}

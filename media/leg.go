@@ -17,7 +17,6 @@ type Stats struct {
 	RxLost             uint64 // by sequence-number gaps
 	RxDropped          uint64 // from unexpected sources or malformed
 	TxPackets, TxBytes uint64
-	Jitter             uint64 // interarrival jitter (RFC 3550) in 8 kHz timestamp units
 }
 
 // Leg is one RTP endpoint of a call: one UDP socket and one reader
@@ -35,18 +34,17 @@ type Leg struct {
 	closeOnce  sync.Once
 
 	// Owned by the reader goroutine.
-	rbuf     [maxPacket]byte
-	rpkt     rtp.Packet
-	frame    Frame
-	pcm      [maxPacket]int16
-	rxDTMF   dtmfState
-	inband   DTMFDetector
-	rxSSRC   uint32
-	rxSeq    uint16
-	rxCycles uint32
-	rxSeen   bool
-	inbandW  bool            // detector state valid (reset when re-enabled)
-	dbuf     [maxPacket]byte // decrypted SRTP
+	rbuf    [maxPacket]byte
+	rpkt    rtp.Packet
+	frame   Frame
+	pcm     [maxPacket]int16
+	rxDTMF  dtmfState
+	inband  DTMFDetector
+	rxSSRC  uint32
+	rxSeq   uint16
+	rxSeen  bool
+	inbandW bool            // detector state valid (reset when re-enabled)
+	dbuf    [maxPacket]byte // decrypted SRTP
 
 	srtp atomic.Pointer[srtpState] // nil: plain RTP
 
@@ -55,14 +53,7 @@ type Leg struct {
 	onDTMF   atomic.Pointer[func(rune)]
 	inbandOn atomic.Bool
 	lastRx   atomic.Int64 // unix nanoseconds of the last accepted packet
-	st       struct{ rxPackets, rxBytes, rxLost, rxDropped, txPackets, txBytes, jitter atomic.Uint64 }
-	rxSSRCA  atomic.Uint32 // copies of rxSSRC/rxSeq for the RTCP sender
-	rxSeqA   atomic.Uint32
-
-	jitTransit int64   // reader goroutine: last packet's transit time
-	jitter     float64 // reader goroutine: RFC 3550 estimate
-	jitSeen    bool
-	rtcpConn   *net.UDPConn // the odd port; nil when the pool could not bind it
+	st       struct{ rxPackets, rxBytes, rxLost, rxDropped, txPackets, txBytes atomic.Uint64 }
 
 	mu        sync.Mutex     // guards the fields below; never held while calling out
 	remote    netip.AddrPort // where we send
@@ -176,7 +167,6 @@ func (l *Leg) Stats() Stats {
 		RxPackets: l.st.rxPackets.Load(), RxBytes: l.st.rxBytes.Load(),
 		RxLost: l.st.rxLost.Load(), RxDropped: l.st.rxDropped.Load(),
 		TxPackets: l.st.txPackets.Load(), TxBytes: l.st.txBytes.Load(),
-		Jitter: l.st.jitter.Load(),
 	}
 }
 
@@ -186,9 +176,6 @@ func (l *Leg) Close() {
 	l.closeOnce.Do(func() {
 		close(l.closing)
 		_ = l.conn.Close()
-		if l.rtcpConn != nil {
-			_ = l.rtcpConn.Close()
-		}
 		<-l.readerDone
 		l.mu.Lock()
 		pb, br := l.playback, l.bridge

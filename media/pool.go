@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/netip"
 	"sync"
-	"time"
 )
 
 // PortPool hands out legs on even RTP ports of [min, max] (RTCP, when a
@@ -19,11 +18,6 @@ type PortPool struct {
 	next   int
 	legs   map[int]*Leg
 	closed bool
-	done   chan struct{} // stops the RTCP sender
-	gone   Stats         // totals of closed legs, for monitoring
-
-	rtcpEvery time.Duration // report interval; set before the first Allocate
-	rtcpOnce  sync.Once
 }
 
 // NewPortPool manages even ports in [min, max] on ip.
@@ -33,7 +27,7 @@ func NewPortPool(ip string, min, max int) (*PortPool, error) {
 		return nil, fmt.Errorf("%w: address %q", ErrBadRange, ip)
 	}
 	if min == 0 && max == 0 {
-		return &PortPool{ip: addr, legs: map[int]*Leg{}, done: make(chan struct{})}, nil
+		return &PortPool{ip: addr, legs: map[int]*Leg{}}, nil
 	}
 	if min%2 == 1 {
 		min++
@@ -41,8 +35,7 @@ func NewPortPool(ip string, min, max int) (*PortPool, error) {
 	if min <= 0 || max > 65535 || min > max {
 		return nil, fmt.Errorf("%w: ports %d-%d", ErrBadRange, min, max)
 	}
-	return &PortPool{ip: addr, min: min, max: max, next: min, legs: map[int]*Leg{}, done: make(chan struct{}),
-		rtcpEvery: rtcpInterval}, nil
+	return &PortPool{ip: addr, min: min, max: max, next: min, legs: map[int]*Leg{}}, nil
 }
 
 // Allocate binds the next free even port and starts a leg on it. Ports go
@@ -76,10 +69,7 @@ func (p *PortPool) Allocate() (*Leg, error) {
 		if err != nil {
 			continue
 		}
-		l := p.startLocked(conn, port)
-		l.rtcpConn = bindRTCP(p.ip, port)
-		p.rtcpOnce.Do(func() { go p.rtcpLoop(p.done, p.rtcpEvery) })
-		return l, nil
+		return p.startLocked(conn, port), nil
 	}
 	return nil, ErrNoPorts
 }
@@ -111,9 +101,6 @@ func (p *PortPool) InUse() int {
 // Close closes every live leg and refuses further allocations.
 func (p *PortPool) Close() error {
 	p.mu.Lock()
-	if !p.closed {
-		close(p.done)
-	}
 	p.closed = true
 	legs := make([]*Leg, 0, len(p.legs))
 	for _, l := range p.legs {
@@ -127,39 +114,9 @@ func (p *PortPool) Close() error {
 }
 
 func (p *PortPool) release(l *Leg) {
-	st := l.Stats()
 	p.mu.Lock()
 	if p.legs[int(l.local.Port())] == l {
 		delete(p.legs, int(l.local.Port()))
 	}
-	p.gone.RxPackets += st.RxPackets
-	p.gone.RxBytes += st.RxBytes
-	p.gone.RxLost += st.RxLost
-	p.gone.RxDropped += st.RxDropped
-	p.gone.TxPackets += st.TxPackets
-	p.gone.TxBytes += st.TxBytes
 	p.mu.Unlock()
-}
-
-// Totals are the packet counters of every leg the pool has run, live or
-// closed (Jitter: the largest among live legs), for /metrics.
-func (p *PortPool) Totals() Stats {
-	p.mu.Lock()
-	t := p.gone
-	legs := make([]*Leg, 0, len(p.legs))
-	for _, l := range p.legs {
-		legs = append(legs, l)
-	}
-	p.mu.Unlock()
-	for _, l := range legs {
-		st := l.Stats()
-		t.RxPackets += st.RxPackets
-		t.RxBytes += st.RxBytes
-		t.RxLost += st.RxLost
-		t.RxDropped += st.RxDropped
-		t.TxPackets += st.TxPackets
-		t.TxBytes += st.TxBytes
-		t.Jitter = max(t.Jitter, st.Jitter)
-	}
-	return t
 }

@@ -52,12 +52,10 @@ func (l *Leg) receive(b []byte, src netip.AddrPort) {
 		l.st.rxDropped.Add(1)
 		return
 	}
-	now := time.Now()
-	l.lastRx.Store(now.UnixNano())
+	l.lastRx.Store(time.Now().UnixNano())
 	l.st.rxPackets.Add(1)
 	l.st.rxBytes.Add(uint64(len(b)))
 	l.countLoss(l.rpkt.SSRC, l.rpkt.SequenceNumber)
-	l.observeJitter(l.rpkt.Timestamp, now)
 
 	p := &l.rpkt
 	pt := int(p.PayloadType)
@@ -131,9 +129,6 @@ func (l *Leg) acceptLocked(src netip.AddrPort) bool {
 func (l *Leg) countLoss(ssrc uint32, seq uint16) {
 	if !l.rxSeen || ssrc != l.rxSSRC {
 		l.rxSeen, l.rxSSRC, l.rxSeq = true, ssrc, seq
-		l.rxSSRCA.Store(ssrc)
-		l.rxSeqA.Store(uint32(seq))
-		l.jitSeen = false
 		return
 	}
 	d := int16(seq - l.rxSeq)
@@ -143,11 +138,7 @@ func (l *Leg) countLoss(ssrc uint32, seq uint16) {
 	case d > 1 && d < 3000:
 		l.st.rxLost.Add(uint64(d - 1))
 	}
-	if seq < l.rxSeq {
-		l.rxCycles++ // the 16-bit sequence wrapped: RTCP reports the extended one
-	}
 	l.rxSeq = seq
-	l.rxSeqA.Store(l.rxCycles<<16 | uint32(seq))
 }
 
 func (l *Leg) digit(d rune) {
