@@ -284,6 +284,7 @@ func (sw *Switch) serveCTI() (func(), error) {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	metrics, stopMetrics := sw.metricsHandler()
 	mux.Handle("/metrics", metrics)
+	sw.registerWeb(mux)
 	hl, err := net.Listen("tcp", cfg.Server.HTTP.Addr)
 	if err != nil {
 		stopMetrics()

@@ -3,6 +3,7 @@ package call
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -50,7 +51,7 @@ func (c switchCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, q := range snap.Queues {
 		var longest float64
 		for _, cl := range q.Callers {
-			longest = max(longest, cl.Wait.Seconds())
+			longest = max(longest, (cl.Wait + time.Since(snap.At)).Seconds()) // the engine's clock stops between events
 		}
 		ch <- prometheus.MustNewConstMetric(descWaiting, prometheus.GaugeValue, float64(len(q.Callers)), q.Name)
 		ch <- prometheus.MustNewConstMetric(descLongest, prometheus.GaugeValue, longest, q.Name)

@@ -47,7 +47,9 @@ type Switch struct {
 	confPath  string
 	stopSweep chan struct{}
 	ctiSrv    atomic.Pointer[cti.Server] // for /metrics
-	reloadMu  sync.Mutex                 // one reload at a time (SIGHUP and CTI)
+	stats     boardStats                 // the wallboard's figures, cached
+	alertEval alertState
+	reloadMu  sync.Mutex // one reload at a time (SIGHUP and CTI)
 }
 
 // Options are the switch's rarely changed knobs.
@@ -116,6 +118,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Switch, error) {
 	go a.run()
 	sw.stopSweep = make(chan struct{})
 	go sw.retentionLoop(sw.stopSweep)
+	go sw.alertLoop(sw.stopSweep)
 	if err := sw.startCallbacks(ctx); err != nil {
 		_ = sw.Shutdown(ctx)
 		return nil, fmt.Errorf("callbacks: %w", err)

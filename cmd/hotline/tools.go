@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hotline/hotline/ivr"
+	"github.com/hotline/hotline/report"
 	"github.com/hotline/hotline/store"
 )
 
@@ -45,12 +46,11 @@ func ivrCmd() *cobra.Command {
 }
 
 func parseWhen(s string) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04"} {
-		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
-			return t, nil
-		}
+	t, err := report.ParseWhen(s)
+	if err != nil {
+		return t, fmt.Errorf("time %v", err)
 	}
-	return time.Time{}, fmt.Errorf("--at %q: want 2026-12-25T09:00 or RFC 3339", s)
+	return t, nil
 }
 
 func callsCmd() *cobra.Command {
