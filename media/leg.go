@@ -58,9 +58,9 @@ type Leg struct {
 	latched   bool
 	codec     Codec
 	dtmfPT    int
-	owner     any // the source allowed to write: *Playback, *BridgeHandle or nil
+	owner     any // the source allowed to write: *Playback, *BridgeHandle, *Party or nil
 	playback  *Playback
-	bridge    *BridgeHandle
+	relay     relayOwner // the bridge or mixer that owns the output when no playback does
 	// outbound stream
 	out     rtp.Packet
 	wbuf    [maxPacket]byte
@@ -166,7 +166,7 @@ func (l *Leg) Stats() Stats {
 	}
 }
 
-// Close stops playback, leaves any bridge, closes the socket, waits for the
+// Close stops playback, leaves any bridge or mixer, closes the socket, waits for the
 // reader goroutine and returns the port to the pool. Safe to call twice.
 func (l *Leg) Close() {
 	l.closeOnce.Do(func() {
@@ -174,14 +174,14 @@ func (l *Leg) Close() {
 		_ = l.conn.Close()
 		<-l.readerDone
 		l.mu.Lock()
-		pb, br := l.playback, l.bridge
+		pb, br := l.playback, l.relay
 		l.playback, l.owner = nil, nil
 		l.mu.Unlock()
 		if pb != nil {
 			pb.Stop()
 		}
 		if br != nil {
-			br.Unbridge()
+			br.leave(l)
 		}
 		l.sink.Store(nil)
 		if l.pool != nil {
