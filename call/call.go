@@ -89,6 +89,7 @@ type Call struct {
 	held        bool
 	rec         *media.Recorder
 	holdPlay    *media.Playback // music to the party on hold
+	side        sides           // supervisor, consulted or conferenced parties and their mixer
 
 	arrived, queuedAt, answeredAt time.Time
 
@@ -218,6 +219,8 @@ func (c *Call) handle(ev any) {
 		c.onACD(e.a)
 	case ctlEvent:
 		e.fn()
+	case sideLegEvent:
+		c.onSideLeg(e)
 	case shutdownEvent:
 		c.end("switch", e.cause, "")
 	}
@@ -296,6 +299,7 @@ func (c *Call) end(side, cause, disposition string) {
 	if c.holdPlay != nil {
 		c.holdPlay.Stop()
 	}
+	c.dropSides("call_ended")
 	if c.bridge != nil {
 		c.bridge.Unbridge()
 	}

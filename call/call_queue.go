@@ -174,6 +174,10 @@ func (c *Call) connect(o *offer, answer []byte) {
 // agentGone: the agent hung up; the caller is released (or sent to a
 // survey flow when one is configured for the queue).
 func (c *Call) agentGone() {
+	if c.handOver() {
+		return // a consulted or conferenced party takes the call over
+	}
+	c.dropSides("agent_left")
 	agent := c.agent.agentID
 	c.stopRecording()
 	c.sw.acd.post(acd.CallEnded{AgentID: agent, CallID: c.id})
@@ -277,6 +281,7 @@ func (c *Call) blindTransfer(r hsip.EvRefer) {
 // transferToQueue releases the connected agent and queues the caller, with
 // their data, in q (a new queue segment).
 func (c *Call) transferToQueue(q string) {
+	c.dropSides("transferred")
 	agent := c.agent.agentID
 	c.stopRecording()
 	if c.holdPlay != nil {

@@ -211,27 +211,6 @@ func (sw *Switch) Transfer(ctx context.Context, a cti.TransferArgs) (any, error)
 		return map[string]string{"call": a.Call, "queue": q}, nil
 	})
 }
-func (sw *Switch) AttendedTransfer(ctx context.Context, a cti.TransferArgs) (any, error) {
-	return nil, errUnsupported("attended_transfer")
-}
-func (sw *Switch) TransferComplete(ctx context.Context, a cti.CallArgs) (any, error) {
-	return nil, errUnsupported("transfer_complete")
-}
-func (sw *Switch) TransferCancel(ctx context.Context, a cti.CallArgs) (any, error) {
-	return nil, errUnsupported("transfer_cancel")
-}
-func (sw *Switch) Conference(ctx context.Context, a cti.TransferArgs) (any, error) {
-	return nil, errUnsupported("conference")
-}
-func (sw *Switch) Listen(ctx context.Context, a cti.SuperviseArgs) (any, error) {
-	return nil, errUnsupported("listen")
-}
-func (sw *Switch) Whisper(ctx context.Context, a cti.SuperviseArgs) (any, error) {
-	return nil, errUnsupported("whisper")
-}
-func (sw *Switch) Barge(ctx context.Context, a cti.SuperviseArgs) (any, error) {
-	return nil, errUnsupported("barge")
-}
 
 // serveCTI starts the CTI TCP socket and the HTTP listener (WebSocket CTI
 // at /cti); it returns a function that stops both.

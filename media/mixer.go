@@ -66,8 +66,9 @@ func newMixer() *Mixer {
 }
 
 // Join adds a leg that hears, and is heard by, every party already there.
-// It takes the leg's inbound audio and its output (stopping any playback);
-// a leg in a bridge must leave it first. Digits still reach the leg's
+// It takes the leg's inbound audio and its output; a playback in progress
+// (music on hold) keeps the output until it stops. A leg in a bridge must
+// leave it first. Digits still reach the leg's
 // OnDTMF; RFC 4733 events are not mixed.
 func (m *Mixer) Join(l *Leg) (*Party, error) {
 	m.mu.Lock()
@@ -97,12 +98,11 @@ func (m *Mixer) Join(l *Leg) (*Party, error) {
 	m.mu.Unlock()
 
 	l.mu.Lock()
-	pb := l.playback
-	l.playback, l.owner, l.relay = nil, p, p
-	l.mu.Unlock()
-	if pb != nil {
-		pb.Stop()
+	l.relay = p
+	if l.playback == nil {
+		l.owner = p
 	}
+	l.mu.Unlock()
 	l.sink.Store(p.ref)
 	return p, nil
 }
