@@ -95,7 +95,10 @@ func (r *Recorder) tick(flush bool) {
 		}
 	}
 	for side := 0; side < 2; side++ {
-		r.ch[side] = r.ch[side][min(n, len(r.ch[side])):]
+		// Keep the backlog at the front of the same array: slicing forward
+		// would make every append reallocate.
+		c := r.ch[side]
+		r.ch[side] = c[:copy(c, c[min(n, len(c)):])]
 	}
 	r.mu.Unlock()
 	if r.err != nil || len(r.out) == 0 {
