@@ -173,7 +173,14 @@ func (c *Call) handOver() bool {
 	c.side.promoted = append(c.side.promoted, s)
 	c.setRole(s.media, roleAgent)
 	to := s.who()
-	c.updateRecord(store.CallUpdate{AgentID: &to})
+	if s.agentID != "" {
+		c.updateRecord(store.CallUpdate{AgentID: &to})
+	} else {
+		// An external number is no agent: the record keeps the agent who
+		// transferred, and notes where the call went.
+		c.mergeVars(map[string]string{"transferred_to": to})
+		c.updateRecord(storeUpdateData(c.vars))
+	}
 	c.sw.publish(c.event(cti.KindCallTransferred, func(e *cti.Event) {
 		e.Reason, e.Side = "attended", "from:"+old.agentID
 	}))

@@ -340,3 +340,53 @@ func TestConferenceByCTI(t *testing.T) {
 		t.Errorf("record: agent %q disposition %q", rec.AgentID, rec.Disposition)
 	}
 }
+
+// Attended transfer to an external number: only where a dial rule lets the
+// agent dial it; the consultation goes out through the trunk to a SIPp
+// UAS (1500 Hz), and on completion the caller talks to it.
+func TestAttendedTransferToExternalNumber(t *testing.T) {
+	requirePeers(t, "sipp", "baresip", "tshark")
+	cfg := strings.Replace(testConfig("60s"), "      - { number: \"5000\", flow: main }\n",
+		"      - { number: \"5000\", flow: main }\n    outbound: { addr: \"127.0.0.1:15090\", caller_id: \"5000\" }\n", 1)
+	cfg += "dial_rules:\n  - { agents: [\"1002\"], pattern: \"555[0-9]{4}\", trunk: carrier, max_concurrent: 1 }\n"
+	h := startHotline(t, cfg)
+	startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 1000))
+	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
+	cti := dialCTI(t, "127.0.0.1:17070", "sup-secret")
+	if r := cti.cmd(map[string]any{"cmd": "subscribe", "kinds": []string{"agent.connected", "call.consult", "call.transferred", "security.denied"}}); r["ok"] != true {
+		t.Fatalf("subscribe: %v", r)
+	}
+	external := callerMedia(t, []pcapStep{{toneHz: 1500, toneMS: 15000}})
+	extDone := runSIPpAsync(t, external, "customer_uas.xml", "-i", "127.0.0.1", "-p", "15090", "-mi", "127.0.0.1", "-mp", "16200", "-m", "1")
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 200}, {toneHz: 500, toneMS: 20000}})
+	capt := startCapture(t, callerRTP, callerRTP)
+	done := runSIPpAsync(t, work, "caller.xml", sippArgs("-d", "14000")...)
+	call := waitEvent(t, cti, "agent.connected", "")["call_id"]
+	time.Sleep(time.Second)
+	if r := cti.cmd(map[string]any{"cmd": "attended_transfer", "call": call, "target": "9001234567"}); r["ok"] != false ||
+		!strings.Contains(fmt.Sprint(r["error"]), "forbidden") {
+		t.Fatalf("a number outside the dial rules was not refused: %v", r)
+	}
+	waitEvent(t, cti, "security.denied", "")
+	if r := cti.cmd(map[string]any{"cmd": "attended_transfer", "call": call, "target": "5551234"}); r["ok"] != true {
+		t.Fatalf("attended_transfer: %v", r)
+	}
+	waitEvent(t, cti, "call.consult", "answered")
+	time.Sleep(2 * time.Second)
+	if r := cti.cmd(map[string]any{"cmd": "transfer_complete", "call": call}); r["ok"] != true {
+		t.Fatalf("transfer_complete: %v", r)
+	}
+	waitEvent(t, cti, "call.transferred", "")
+	after := phase{name: "after complete", from: time.Now(), to: time.Now().Add(5 * time.Second)}
+	awaitSIPp(t, done, 30*time.Second, "caller")
+	awaitSIPp(t, extDone, 15*time.Second, "the external party, hung up by the switch when the caller left")
+	caller := capt.payloadsTimed(t, fmt.Sprintf("udp.dstport==%d && rtp.p_type==0", callerRTP))
+	expect(t, "caller", after, caller.between(after.inner(time.Second)), map[float64]bool{1500: true, 1000: false})
+	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
+	if c := lastCall(t, h.db); c.AgentID != "1002" || c.Data["transferred_to"] != "5551234" {
+		t.Errorf("record: agent %q data %v", c.AgentID, c.Data)
+	}
+	if !strings.Contains(h.Output(), "agent=1002 from=talking to=wrap_up") {
+		t.Errorf("the agent was not released to wrap-up")
+	}
+}
