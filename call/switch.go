@@ -40,6 +40,7 @@ type Switch struct {
 	draining  atomic.Bool
 	stopBus   func()
 	stopCTI   func()
+	stopSweep func() // recording retention
 }
 
 // Options are the switch's rarely changed knobs.
@@ -107,6 +108,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Switch, error) {
 		return nil, fmt.Errorf("cti: %w", err)
 	}
 	sw.stopCTI = stop
+	sw.stopSweep = sw.startRecordingSweeper()
 	return sw, nil
 }
 
@@ -251,6 +253,9 @@ func (sw *Switch) Shutdown(ctx context.Context) error {
 	time.Sleep(200 * time.Millisecond)
 	if sw.stopCTI != nil {
 		sw.stopCTI()
+	}
+	if sw.stopSweep != nil {
+		sw.stopSweep()
 	}
 	sw.acd.stop()
 	_ = sw.sip.Close()

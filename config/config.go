@@ -48,7 +48,10 @@ type ServerConfig struct {
 	// Recordings is where call recordings go (stereo WAV: caller left,
 	// agent right), one folder per day; default ./recordings.
 	Recordings string `yaml:"recordings"`
-	LogLevel   string `yaml:"log_level"` // debug|info|warn|error; default info
+	// RecordingsRetention deletes recordings of calls older than this
+	// (e.g. 90d), clearing their index entry; 0 keeps them forever.
+	RecordingsRetention Duration `yaml:"recordings_retention"`
+	LogLevel            string   `yaml:"log_level"` // debug|info|warn|error; default info
 }
 
 // SIPConfig is `server.sip`.

@@ -6,6 +6,7 @@ package ivr
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -104,13 +105,20 @@ type Hours struct {
 // number of seconds.
 type Duration time.Duration
 
-// UnmarshalText accepts Go duration syntax or an integer number of seconds.
+// UnmarshalText accepts Go duration syntax, an integer number of seconds,
+// or whole days ("90d", for retention periods).
 func (d *Duration) UnmarshalText(b []byte) error {
 	s := string(b)
 	var n int64
 	if _, err := fmt.Sscanf(s, "%d", &n); err == nil && fmt.Sprint(n) == s {
 		*d = Duration(time.Duration(n) * time.Second)
 		return nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && fmt.Sprint(n) == days && n >= 0 {
+			*d = Duration(time.Duration(n) * 24 * time.Hour)
+			return nil
+		}
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
