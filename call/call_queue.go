@@ -268,6 +268,10 @@ func (c *Call) setHold(byAgent, hold bool) {
 // REFER to the queue named by the target (a queue name, or a number routed
 // to a queue); the agent is released to wrap-up as after any call.
 func (c *Call) blindTransfer(r hsip.EvRefer) {
+	if r.Replaces != nil {
+		c.attendedByRefer(r)
+		return
+	}
 	q := c.sw.transferQueue(r.Target)
 	if q == "" {
 		c.log.Warn("transfer refused: unknown target", "target", r.Target)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hotline/hotline/acd"
 	"github.com/hotline/hotline/cti"
+	"github.com/hotline/hotline/media"
 	"github.com/hotline/hotline/store"
 )
 
@@ -165,6 +166,10 @@ func (c *Call) handOver() bool {
 		old.media.SetTap(nil)
 		s.media.SetTap(c.rec.Channel(1))
 	}
+	if c.bridge != nil {
+		c.bridge.Unbridge()
+		c.bridge = nil
+	}
 	c.removeMember(old.media)
 	c.sw.acd.post(acd.CallEnded{AgentID: old.agentID, CallID: c.id})
 	old.leg.Hangup()
@@ -185,6 +190,9 @@ func (c *Call) handOver() bool {
 		e.Reason, e.Side = "attended", "from:"+old.agentID
 	}))
 	c.log.Info("transferred", "from_agent", old.agentID, "to", to, "how", "attended")
+	if c.side.mix == nil {
+		c.bridge = media.Bridge(c.caller, c.agent.media)
+	}
 	c.applyMix()
 	c.settleMix()
 	return true

@@ -32,15 +32,16 @@ type Switch struct {
 	acd   *acdActor
 	evw   *store.EventWriter
 
-	mu        sync.Mutex
-	calls     map[string]*Call
-	outs      map[string]*outCall // originated (click-to-call) calls
-	ruleCalls map[int]int         // calls up per dial rule
-	wg        sync.WaitGroup
-	draining  atomic.Bool
-	stopBus   func()
-	stopCTI   func()
-	stopSweep func() // recording retention
+	mu         sync.Mutex
+	calls      map[string]*Call
+	outs       map[string]*outCall             // originated (click-to-call) calls
+	agentCalls map[*hsip.InboundLeg]*agentCall // calls between agents' phones
+	ruleCalls  map[int]int                     // calls up per dial rule
+	wg         sync.WaitGroup
+	draining   atomic.Bool
+	stopBus    func()
+	stopCTI    func()
+	stopSweep  func() // recording retention
 }
 
 // Options are the switch's rarely changed knobs.
@@ -58,7 +59,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Switch, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	sw := &Switch{log: o.Logger, now: o.Now, calls: map[string]*Call{}, outs: map[string]*outCall{}, ruleCalls: map[int]int{}}
+	sw := &Switch{log: o.Logger, now: o.Now, calls: map[string]*Call{}, outs: map[string]*outCall{}, ruleCalls: map[int]int{},
+		agentCalls: map[*hsip.InboundLeg]*agentCall{}}
 	sw.conf.Store(cfg)
 
 	st, err := store.Open(cfg.Server.Database)
@@ -154,6 +156,10 @@ func (sw *Switch) NewCall(leg *hsip.InboundLeg) {
 		leg.Reject(503, "Service Unavailable")
 		return
 	}
+	if leg.Agent != "" {
+		sw.newAgentCall(leg)
+		return
+	}
 	cfg := sw.cfg()
 	t, ok := route(cfg, leg.Trunk, leg.DNIS)
 	if !ok {
@@ -239,6 +245,9 @@ func (sw *Switch) Shutdown(ctx context.Context) error {
 	}
 	for _, o := range sw.outs {
 		o.post(shutdownEvent{cause: "switch_shutdown"})
+	}
+	for _, a := range sw.agentCalls {
+		a.post(shutdownEvent{cause: "switch_shutdown"})
 	}
 	sw.mu.Unlock()
 	done := make(chan struct{})

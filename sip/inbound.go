@@ -103,6 +103,7 @@ type InboundLeg struct {
 	Offer     []byte // the INVITE's SDP
 	Source    string // ip:port the INVITE came from
 	Transport string
+	Agent     string // set when an agent's registered phone placed the call (Trunk is then empty)
 
 	mu       sync.Mutex
 	final    bool // a final response was sent
