@@ -17,6 +17,14 @@ type Stats struct {
 	RxLost             uint64 // by sequence-number gaps
 	RxDropped          uint64 // from unexpected sources or malformed
 	TxPackets, TxBytes uint64
+
+	// RTCP: our interarrival jitter estimate of the far end's stream, the
+	// reports exchanged, and what the far end reported about ours.
+	Jitter                 time.Duration
+	RTCPSent, RTCPReceived uint64
+	PeerFractionLost       float64 // 0..1, over the far end's last report interval
+	PeerJitter             time.Duration
+	RTT                    time.Duration // from the far end's echo of our last SR; 0 until known
 }
 
 // Leg is one RTP endpoint of a call: one UDP socket and one reader
@@ -44,6 +52,10 @@ type Leg struct {
 	rxSeq   uint16
 	rxSeen  bool
 	inbandW bool // detector state valid (reset when re-enabled)
+
+	rc       rtcpState
+	rtcpConn *net.UDPConn // RTP port + 1; nil when that port was taken
+	rtcpDone chan struct{}
 
 	sink     atomic.Pointer[sinkRef]
 	tap      atomic.Pointer[sinkRef] // a recorder: sees inbound audio whoever owns the sink
@@ -81,6 +93,7 @@ func newLeg(conn *net.UDPConn, pool *PortPool, local netip.AddrPort) *Leg {
 	l.out.Version = 2
 	l.out.SSRC = rand.Uint32()
 	l.out.SequenceNumber = uint16(rand.Uint32())
+	l.openRTCP()
 	go l.readLoop()
 	return l
 }
@@ -159,11 +172,13 @@ func (l *Leg) LastRx() time.Time {
 
 // Stats returns the leg's counters.
 func (l *Leg) Stats() Stats {
-	return Stats{
+	s := Stats{
 		RxPackets: l.st.rxPackets.Load(), RxBytes: l.st.rxBytes.Load(),
 		RxLost: l.st.rxLost.Load(), RxDropped: l.st.rxDropped.Load(),
 		TxPackets: l.st.txPackets.Load(), TxBytes: l.st.txBytes.Load(),
 	}
+	l.rc.stats(&s)
+	return s
 }
 
 // Close stops playback, leaves any bridge or mixer, closes the socket, waits for the
@@ -173,6 +188,10 @@ func (l *Leg) Close() {
 		close(l.closing)
 		_ = l.conn.Close()
 		<-l.readerDone
+		if l.rtcpConn != nil {
+			_ = l.rtcpConn.Close()
+			<-l.rtcpDone
+		}
 		l.mu.Lock()
 		pb, br := l.playback, l.relay
 		l.playback, l.owner = nil, nil
