@@ -27,13 +27,14 @@ type agentCall struct {
 	inMed  *media.Leg
 	answer []byte // our SDP answer to the caller, sent once the colleague answers
 
-	out      *hsip.OutboundLeg
-	outMed   *media.Leg
-	reserved string // not_ready reason set on the colleague while on this call
-	bridge   *media.BridgeHandle
-	answered bool
-	ended    bool
-	inbox    chan any
+	out            *hsip.OutboundLeg
+	outMed         *media.Leg
+	reserved       string // not_ready reason set on the colleague while on this call
+	callerReserved bool   // the calling agent was ready: kept from queue calls meanwhile
+	bridge         *media.BridgeHandle
+	answered       bool
+	ended          bool
+	inbox          chan any
 }
 
 // handOff asks an agent call for its colleague's answered leg.
@@ -48,10 +49,13 @@ func (sw *Switch) newAgentCall(leg *hsip.InboundLeg) {
 		leg.Reject(404, "Not Found")
 		return
 	}
-	var st acd.AgentSnapshot
+	var st, caller acd.AgentSnapshot
 	for _, a := range sw.acd.snapshot().Agents {
-		if a.ID == to {
+		switch a.ID {
+		case to:
 			st = a
+		case leg.Agent:
+			caller = a
 		}
 	}
 	reserved := ""
@@ -89,6 +93,10 @@ func (sw *Switch) newAgentCall(leg *hsip.InboundLeg) {
 	}
 	if reserved != "" {
 		sw.acd.post(acd.AgentNotReady{AgentID: to, Reason: reserved})
+	}
+	if caller.State == acd.Ready {
+		a.callerReserved = true
+		sw.acd.post(acd.AgentNotReady{AgentID: leg.Agent, Reason: reasonInternal})
 	}
 	leg.SetEvents(func(ev any) { a.post(legEvent{ev: ev}) })
 	_ = leg.Ringing()
@@ -203,11 +211,10 @@ func (a *agentCall) end(why string) {
 	}
 	a.in.Hangup()
 	a.inMed.Close()
-	if a.reserved != "" {
-		for _, s := range a.sw.acd.snapshot().Agents {
-			if s.ID == a.to && s.State == acd.NotReady && s.Reason == a.reserved {
-				a.sw.acd.post(acd.AgentReady{AgentID: a.to})
-			}
+	for _, s := range a.sw.acd.snapshot().Agents {
+		back := (s.ID == a.to && a.reserved != "") || (s.ID == a.from && a.callerReserved)
+		if back && s.State == acd.NotReady && s.Reason == reasonInternal {
+			a.sw.acd.post(acd.AgentReady{AgentID: s.ID})
 		}
 	}
 	a.log.Info("agent call ended", "from", a.from, "to", a.to, "why", why)

@@ -8,7 +8,12 @@ import (
 	"github.com/hotline/hotline/store"
 )
 
-// startRecording records the connected call when its queue asks for it:
+// recordVar is the call variable an IVR sets to "no" when the caller
+// opts out of recording.
+const recordVar = "record"
+
+// startRecording records the connected call when its queue asks for it
+// and the caller has not opted out (call variable record=no):
 // the caller's audio on the left channel, the agent's on the right, into
 // <recordings>/<day>/<call id>.wav, indexed in the call record.
 func (c *Call) startRecording() {
@@ -20,6 +25,12 @@ func (c *Call) startRecording() {
 		}
 	}
 	if !record || c.agent == nil {
+		return
+	}
+	if c.vars[recordVar] == "no" {
+		// The caller opted out (an IVR "set" node after the notice): the
+		// choice travels in the call's data and is kept with the record.
+		c.log.Info("recording skipped: caller opted out")
 		return
 	}
 	dir := filepath.Join(cfg.Server.Recordings, c.answeredAt.UTC().Format("2006-01-02"))

@@ -141,7 +141,7 @@ func (c *Call) dialSide(r role, target, reason string) (*sideLeg, error) {
 // busyReason: not-ready reasons that mean the agent is already on a call
 // the switch placed (supervising, consulted, calling out).
 func busyReason(r string) bool {
-	return r == reasonSupervising || r == reasonConsult || r == "outbound"
+	return r == reasonSupervising || r == reasonConsult || r == reasonInternal || r == "outbound"
 }
 
 const (
