@@ -59,6 +59,9 @@ func (c *Call) stopRecording() {
 	if c.agent != nil {
 		c.agent.media.SetTap(nil)
 	}
+	if s := c.side.third; s != nil {
+		s.media.SetTap(nil)
+	}
 	if err := c.rec.Close(); err != nil {
 		c.log.Error("recording incomplete", "error", err)
 	}

@@ -297,6 +297,10 @@ func (c *Call) joinMix(l *media.Leg, r role) error {
 		return err
 	}
 	c.side.members = append(c.side.members, member{party: p, role: r, leg: l})
+	if r == roleThird && c.rec != nil {
+		// A consulted or conferenced party is recorded with the agent's side.
+		l.SetTap(c.rec.AddSource(1))
+	}
 	c.applyMix()
 	return nil
 }

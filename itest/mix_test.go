@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -336,9 +337,16 @@ func TestConferenceByCTI(t *testing.T) {
 	expect(t, "colleague", conf, recordingBetween(c, colleagueStart, conf), map[float64]bool{500: true, 1000: true})
 	expect(t, "colleague", left, recordingBetween(c, colleagueStart, left), map[float64]bool{500: true, 1000: false})
 	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
-	if rec := lastCall(t, h.db); rec.AgentID != "1001" || rec.Disposition != "answered" {
+	rec := lastCall(t, h.db)
+	if rec.AgentID != "1001" || rec.Disposition != "answered" {
 		t.Errorf("record: agent %q disposition %q", rec.AgentID, rec.Disposition)
 	}
+	// The recording keeps every party: the caller left, agent and colleague
+	// mixed on the right during the conference, the colleague alone after.
+	l, r := readStereo(t, filepath.Join(h.dir, rec.Recording))
+	expect(t, "recording left", conf, recordingBetween(l, agentStart, conf), map[float64]bool{500: true, 1000: false})
+	expect(t, "recording right", conf, recordingBetween(r, agentStart, conf), map[float64]bool{1000: true, 1500: true, 500: false})
+	expect(t, "recording right", left, recordingBetween(r, agentStart, left), map[float64]bool{1500: true, 1000: false})
 }
 
 // Attended transfer to an external number: only where a dial rule lets the
