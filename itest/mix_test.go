@@ -398,3 +398,40 @@ func TestAttendedTransferToExternalNumber(t *testing.T) {
 		t.Errorf("the agent was not released to wrap-up")
 	}
 }
+
+// Blind transfer from the CTI into an IVR flow: the agent is released, the
+// caller is back in the main menu, presses 1 and reaches the sales agent.
+func TestCTITransferToFlow(t *testing.T) {
+	requirePeers(t, "sipp", "baresip", "tshark")
+	h := startHotline(t, testConfig("60s"))
+	twoAgents(t, h)
+	cti := dialCTI(t, "127.0.0.1:17070", "sup-secret")
+	if r := cti.cmd(map[string]any{"cmd": "subscribe", "kinds": []string{"agent.connected", "call.transferred"}}); r["ok"] != true {
+		t.Fatalf("subscribe: %v", r)
+	}
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 5000}, {digit: '1'}, {silenceMS: 200}, {toneHz: 500, toneMS: 8000}})
+	capt := startCapture(t, callerRTP, callerRTP)
+	done := runSIPpAsync(t, work, "caller.xml", sippArgs("-d", "14000")...)
+	ev := waitEvent(t, cti, "agent.connected", "")
+	if ev["agent_id"] != "1002" {
+		t.Fatalf("first agent %v", ev["agent_id"])
+	}
+	time.Sleep(500 * time.Millisecond)
+	if r := cti.cmd(map[string]any{"cmd": "transfer", "call": ev["call_id"], "target": "main"}); r["ok"] != true {
+		t.Fatalf("transfer to the main flow: %v", r)
+	}
+	if tr := waitEvent(t, cti, "call.transferred", ""); tr["reason"] != "flow:main" || tr["agent_id"] != "1002" {
+		t.Errorf("transferred event: %v", tr)
+	}
+	if ev := waitEvent(t, cti, "agent.connected", ""); ev["agent_id"] != "1001" || ev["queue"] != "sales" {
+		t.Errorf("after the menu: %v", ev)
+	}
+	connected := time.Now()
+	awaitSIPp(t, done, 30*time.Second, "caller")
+	caller := capt.payloadsTimed(t, fmt.Sprintf("udp.dstport==%d && rtp.p_type==0", callerRTP))
+	p := phase{name: "with the sales agent", from: connected, to: connected.Add(4 * time.Second)}
+	expect(t, "caller", p, caller.between(p.inner(time.Second)), map[float64]bool{1500: true, 1000: false})
+	if !strings.Contains(h.Output(), "agent=1002 from=talking to=wrap_up") {
+		t.Errorf("the first agent was not released to wrap-up")
+	}
+}
