@@ -164,8 +164,8 @@ func pruneBefore(ts []time.Time, cutoff time.Time) []time.Time {
 // callTracker knows which agent each call is currently assigned to, from
 // agent.offered/connected and an attended call.transferred (assign) and
 // agent.completed/ring_no_answer and call.ended (release). It is fed by a
-// bus observer, so it is up to date
-// before any subscriber's filter sees an event.
+// bus observer, so it is up to date before any subscriber's filter sees an
+// event.
 type callTracker struct {
 	mu        sync.Mutex
 	owner     map[string]string
