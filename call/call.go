@@ -98,6 +98,7 @@ type Call struct {
 	vm          *voicemail      // a message being left in an IVR voicemail node
 	directSeq   uint64
 	cleanups    []func() // run once when the call ends (dial-rule slots)
+	side        sides    // supervisor, consulted or conferenced parties and their mixer
 
 	arrived, queuedAt, answeredAt time.Time
 
@@ -233,6 +234,8 @@ func (c *Call) handle(ev any) {
 		c.onACD(e.a)
 	case ctlEvent:
 		e.fn()
+	case sideLegEvent:
+		c.onSideLeg(e)
 	case shutdownEvent:
 		c.end("switch", e.cause, "")
 	}
@@ -321,6 +324,7 @@ func (c *Call) end(side, cause, disposition string) {
 	if c.holdPlay != nil {
 		c.holdPlay.Stop()
 	}
+	c.dropSides("call_ended")
 	if c.bridge != nil {
 		c.bridge.Unbridge()
 	}

@@ -183,6 +183,10 @@ func (c *Call) connect(o *offer, answer []byte) {
 // agentGone: the agent hung up; the caller is released (or sent to a
 // survey flow when one is configured for the queue).
 func (c *Call) agentGone() {
+	if c.handOver() {
+		return // a consulted or conferenced party takes the call over
+	}
+	c.dropSides("agent_left")
 	agent := c.agent.agentID
 	c.stopRecording()
 	c.sw.acd.post(acd.CallEnded{AgentID: agent, CallID: c.id})
@@ -270,11 +274,20 @@ func (c *Call) setHold(byAgent, hold bool) {
 }
 
 // blindTransfer moves the caller, with their data, from the agent who sent
-// REFER to the queue named by the target (a queue name, or a number routed
-// to a queue); the agent is released to wrap-up as after any call.
+// REFER to the queue or IVR flow named by the target (a name, or a number
+// routed to one); the agent is released to wrap-up as after any call.
 func (c *Call) blindTransfer(r hsip.EvRefer) {
+	if r.Replaces != nil {
+		c.attendedByRefer(r)
+		return
+	}
 	q := c.sw.transferQueue(r.Target)
 	if q == "" {
+		if f := c.sw.transferFlow(r.Target); f != "" {
+			r.Accept()
+			c.transferToFlow(f)
+			return
+		}
 		c.log.Warn("transfer refused: unknown target", "target", r.Target)
 		r.Reject(404)
 		return
@@ -286,22 +299,7 @@ func (c *Call) blindTransfer(r hsip.EvRefer) {
 // transferToQueue releases the connected agent and queues the caller, with
 // their data, in q (a new queue segment).
 func (c *Call) transferToQueue(q string) {
-	agent := c.agent.agentID
-	c.stopRecording()
-	if c.holdPlay != nil {
-		c.holdPlay.Stop()
-		c.holdPlay = nil
-	}
-	c.held = false
-	if c.bridge != nil {
-		c.bridge.Unbridge()
-		c.bridge = nil
-	}
-	c.sw.acd.post(acd.CallEnded{AgentID: agent, CallID: c.id})
-	c.agent.leg.Hangup()
-	c.agent.media.Close()
-	c.agent = nil
-	c.sw.publish(c.event("call.transferred", func(e *cti.Event) { e.AgentID, e.Reason = agent, "queue:"+q }))
+	agent := c.releaseForTransfer("queue:" + q)
 	c.log.Info("transferred", "from_agent", agent, "to_queue", q)
 	c.enqueue(q, c.prio, nil)
 }

@@ -196,8 +196,8 @@ func (sw *Switch) holdCmd(ctx context.Context, id string, hold bool) (any, error
 	})
 }
 
-// Transfer is a blind transfer of a connected call to a queue (by name or
-// routed number), as from the agent's toolbar.
+// Transfer is a blind transfer of a connected call to a queue or an IVR
+// flow (by name or routed number), as from the agent's toolbar.
 func (sw *Switch) Transfer(ctx context.Context, a cti.TransferArgs) (any, error) {
 	return sw.withCall(ctx, a.Call, func(c *Call) (any, error) {
 		if c.phase != phaseConnected || c.agent == nil {
@@ -205,32 +205,15 @@ func (sw *Switch) Transfer(ctx context.Context, a cti.TransferArgs) (any, error)
 		}
 		q := sw.transferQueue(a.Target)
 		if q == "" {
-			return nil, cti.NewError("not_found", "no queue or routed number "+a.Target+" (transfers to agents and external numbers are not supported yet)")
+			if f := sw.transferFlow(a.Target); f != "" {
+				c.transferToFlow(f)
+				return map[string]string{"call": a.Call, "flow": f}, nil
+			}
+			return nil, cti.NewError("not_found", "no queue, flow or routed number "+a.Target+" (for an agent or an external number use attended_transfer)")
 		}
 		c.transferToQueue(q)
 		return map[string]string{"call": a.Call, "queue": q}, nil
 	})
-}
-func (sw *Switch) AttendedTransfer(ctx context.Context, a cti.TransferArgs) (any, error) {
-	return nil, errUnsupported("attended_transfer")
-}
-func (sw *Switch) TransferComplete(ctx context.Context, a cti.CallArgs) (any, error) {
-	return nil, errUnsupported("transfer_complete")
-}
-func (sw *Switch) TransferCancel(ctx context.Context, a cti.CallArgs) (any, error) {
-	return nil, errUnsupported("transfer_cancel")
-}
-func (sw *Switch) Conference(ctx context.Context, a cti.TransferArgs) (any, error) {
-	return nil, errUnsupported("conference")
-}
-func (sw *Switch) Listen(ctx context.Context, a cti.SuperviseArgs) (any, error) {
-	return nil, errUnsupported("listen")
-}
-func (sw *Switch) Whisper(ctx context.Context, a cti.SuperviseArgs) (any, error) {
-	return nil, errUnsupported("whisper")
-}
-func (sw *Switch) Barge(ctx context.Context, a cti.SuperviseArgs) (any, error) {
-	return nil, errUnsupported("barge")
 }
 
 // ReloadConfig is the CTI reload command (admin only): the file's problems, if

@@ -25,13 +25,40 @@ var (
 	descPorts   = prometheus.NewDesc("hotline_rtp_ports_in_use", "RTP ports held by live media legs.", nil, nil)
 	descSIP     = prometheus.NewDesc("hotline_sip_responses_total", "SIP responses sent, by status code.", []string{"code"}, nil)
 	descCTI     = prometheus.NewDesc("hotline_cti_clients", "CTI connections open now (TCP, TLS and WebSocket).", nil, nil)
+
+	// Media quality, from RTP sequence numbers and RTCP reports.
+	descRTPRx    = prometheus.NewDesc("hotline_rtp_packets_received_total", "RTP packets received on all legs.", nil, nil)
+	descRTPLost  = prometheus.NewDesc("hotline_rtp_packets_lost_total", "RTP packets missing from the streams received (sequence gaps).", nil, nil)
+	descRTCP     = prometheus.NewDesc("hotline_rtcp_reports_total", "RTCP reports sent and received.", []string{"direction"}, nil)
+	descJitter   = prometheus.NewDesc("hotline_rtp_jitter_seconds", "Interarrival jitter of the streams received, over live legs.", []string{"stat"}, nil)
+	descRTT      = prometheus.NewDesc("hotline_rtcp_rtt_seconds", "Round-trip time to the far ends, from their RTCP reports, over live legs.", []string{"stat"}, nil)
+	descPeerLoss = prometheus.NewDesc("hotline_rtcp_peer_loss_ratio", "Loss of our streams as the far ends report it, over live legs.", []string{"stat"}, nil)
+	mediaDescs   = []*prometheus.Desc{descRTPRx, descRTPLost, descRTCP, descJitter, descRTT, descPeerLoss}
 )
 
 type switchCollector struct{ sw *Switch }
 
 func (c switchCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descCalls, descWaiting, descLongest, descAgents, descPorts, descSIP, descCTI} {
+	for _, d := range append([]*prometheus.Desc{descCalls, descWaiting, descLongest, descAgents, descPorts, descSIP, descCTI}, mediaDescs...) {
 		ch <- d
+	}
+}
+
+// collectMedia reports the media layer's counters and the live legs' quality.
+func (c switchCollector) collectMedia(ch chan<- prometheus.Metric) {
+	ps := c.sw.pool.Stats()
+	ch <- prometheus.MustNewConstMetric(descRTPRx, prometheus.CounterValue, float64(ps.Totals.RxPackets))
+	ch <- prometheus.MustNewConstMetric(descRTPLost, prometheus.CounterValue, float64(ps.Totals.RxLost))
+	ch <- prometheus.MustNewConstMetric(descRTCP, prometheus.CounterValue, float64(ps.Totals.RTCPSent), "sent")
+	ch <- prometheus.MustNewConstMetric(descRTCP, prometheus.CounterValue, float64(ps.Totals.RTCPReceived), "received")
+	for stat, v := range map[string]float64{"mean": ps.MeanJitter.Seconds(), "max": ps.MaxJitter.Seconds()} {
+		ch <- prometheus.MustNewConstMetric(descJitter, prometheus.GaugeValue, v, stat)
+	}
+	for stat, v := range map[string]float64{"mean": ps.MeanRTT.Seconds(), "max": ps.MaxRTT.Seconds()} {
+		ch <- prometheus.MustNewConstMetric(descRTT, prometheus.GaugeValue, v, stat)
+	}
+	for stat, v := range map[string]float64{"mean": ps.MeanPeerLoss, "max": ps.MaxPeerLoss} {
+		ch <- prometheus.MustNewConstMetric(descPeerLoss, prometheus.GaugeValue, v, stat)
 	}
 }
 
@@ -47,6 +74,7 @@ func (c switchCollector) Collect(ch chan<- prometheus.Metric) {
 	if srv := c.sw.ctiSrv.Load(); srv != nil {
 		ch <- prometheus.MustNewConstMetric(descCTI, prometheus.GaugeValue, float64(srv.Clients()))
 	}
+	c.collectMedia(ch)
 	snap := c.sw.acd.snapshot()
 	for _, q := range snap.Queues {
 		var longest float64

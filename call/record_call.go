@@ -9,7 +9,12 @@ import (
 	"github.com/hotline/hotline/store"
 )
 
-// startRecording records the connected call when its queue asks for it:
+// recordVar is the call variable an IVR sets to "no" when the caller
+// opts out of recording.
+const recordVar = "record"
+
+// startRecording records the connected call when its queue asks for it
+// and the caller has not opted out (call variable record=no):
 // the caller's audio on the left channel, the agent's on the right, into
 // <recordings>/<day>/<call id>.wav, indexed in the call record.
 func (c *Call) startRecording() {
@@ -23,7 +28,7 @@ func (c *Call) startRecording() {
 	if !record || c.agent == nil {
 		return
 	}
-	if optedOut(c.vars["record"]) {
+	if optedOut(c.vars[recordVar]) {
 		// The caller declined recording in the IVR (a notice with an
 		// opt-out key sets record: "no"); the call record says so.
 		c.log.Info("recording skipped: the caller opted out")
@@ -54,6 +59,9 @@ func (c *Call) stopRecording() {
 	c.caller.SetTap(nil)
 	if c.agent != nil {
 		c.agent.media.SetTap(nil)
+	}
+	if s := c.side.third; s != nil {
+		s.media.SetTap(nil)
 	}
 	if err := c.rec.Close(); err != nil {
 		c.log.Error("recording incomplete", "error", err)

@@ -33,23 +33,24 @@ type Switch struct {
 	acd   *acdActor
 	evw   *store.EventWriter
 
-	mu        sync.Mutex
-	calls     map[string]*Call
-	outs      map[string]*outCall   // originated (click-to-call) calls
-	phones    map[string]*phoneCall // calls agents dial from their phones
-	ruleCalls map[int]int           // calls up per dial rule
-	wg        sync.WaitGroup
-	draining  atomic.Bool
-	stopBus   func()
-	stopCTI   func()
-	sched     *callbackScheduler
-	outLimit  *outLimiter
-	confPath  string
-	stopSweep chan struct{}
-	ctiSrv    atomic.Pointer[cti.Server] // for /metrics
-	stats     boardStats                 // the wallboard's figures, cached
-	alertEval alertState
-	reloadMu  sync.Mutex // one reload at a time (SIGHUP and CTI)
+	mu         sync.Mutex
+	calls      map[string]*Call
+	outs       map[string]*outCall             // originated (click-to-call) calls
+	phones     map[string]*phoneCall           // calls agents dial out from their phones
+	agentCalls map[*hsip.InboundLeg]*agentCall // calls between agents' phones
+	ruleCalls  map[int]int                     // calls up per dial rule
+	wg         sync.WaitGroup
+	draining   atomic.Bool
+	stopBus    func()
+	stopCTI    func()
+	sched      *callbackScheduler
+	outLimit   *outLimiter
+	confPath   string
+	stopSweep  chan struct{}              // recording retention and alerts
+	ctiSrv     atomic.Pointer[cti.Server] // for /metrics
+	stats      boardStats                 // the wallboard's figures, cached
+	alertEval  alertState
+	reloadMu   sync.Mutex // one reload at a time (SIGHUP and CTI)
 }
 
 // Options are the switch's rarely changed knobs.
@@ -70,7 +71,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Switch, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	sw := &Switch{log: o.Logger, now: o.Now, calls: map[string]*Call{}, outs: map[string]*outCall{}, phones: map[string]*phoneCall{}, ruleCalls: map[int]int{}, outLimit: newOutLimiter()}
+	sw := &Switch{log: o.Logger, now: o.Now, calls: map[string]*Call{}, outs: map[string]*outCall{}, phones: map[string]*phoneCall{},
+		agentCalls: map[*hsip.InboundLeg]*agentCall{}, ruleCalls: map[int]int{}, outLimit: newOutLimiter()}
 	sw.conf.Store(cfg)
 	sw.confPath = o.ConfigPath
 
@@ -175,7 +177,11 @@ func (sw *Switch) NewCall(leg *hsip.InboundLeg) {
 		return
 	}
 	if leg.Agent != "" {
-		sw.agentDial(leg)
+		if sw.knownAgent(leg.DNIS) == nil {
+			sw.newAgentCall(leg) // a colleague: the consultation before a transfer
+		} else {
+			sw.agentDial(leg) // an extension or an outside number
+		}
 		return
 	}
 	cfg := sw.cfg()
@@ -283,6 +289,9 @@ func (sw *Switch) Shutdown(ctx context.Context) error {
 	}
 	for _, p := range sw.phones {
 		p.post(shutdownEvent{cause: "switch_shutdown"})
+	}
+	for _, a := range sw.agentCalls {
+		a.post(shutdownEvent{cause: "switch_shutdown"})
 	}
 	sw.mu.Unlock()
 	done := make(chan struct{})

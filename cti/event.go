@@ -23,6 +23,9 @@ const (
 	KindCallHeld          = "call.held"
 	KindCallUnheld        = "call.unheld"
 	KindCallTransferred   = "call.transferred"
+	KindCallConsult       = "call.consult"
+	KindCallConference    = "call.conference"
+	KindCallSupervised    = "call.supervised"
 	KindCallEnded         = "call.ended"
 	KindQueueStats        = "queue.stats"
 	KindSurveyAnswered    = "survey.answered"
@@ -35,7 +38,8 @@ var Kinds = []string{
 	KindCallArrived, KindIVRNode, KindIVRDigits, KindIVRExited,
 	KindQueueJoined, KindQueuePosition, KindQueueAbandoned, KindQueueExited,
 	KindAgentOffered, KindAgentConnected, KindAgentRingNoAnswer, KindAgentCompleted, KindAgentState,
-	KindCallHeld, KindCallUnheld, KindCallTransferred, KindCallEnded,
+	KindCallHeld, KindCallUnheld, KindCallTransferred, KindCallConsult, KindCallConference, KindCallSupervised,
+	KindCallEnded,
 	KindQueueStats, KindSurveyAnswered, KindDispositionSet, KindSecurityDenied,
 }
 

@@ -162,9 +162,10 @@ func pruneBefore(ts []time.Time, cutoff time.Time) []time.Time {
 }
 
 // callTracker knows which agent each call is currently assigned to, from
-// agent.offered/connected (assign) and agent.completed/ring_no_answer and
-// call.ended (release). It is fed by a bus observer, so it is up to date
-// before any subscriber's filter sees an event.
+// agent.offered/connected and an attended call.transferred (assign) and
+// agent.completed/ring_no_answer and call.ended (release). It is fed by a
+// bus observer, so it is up to date before any subscriber's filter sees an
+// event.
 type callTracker struct {
 	mu        sync.Mutex
 	owner     map[string]string
@@ -187,6 +188,12 @@ func (t *callTracker) observe(ev Event) {
 		if ev.AgentID != "" {
 			t.owner[ev.CallID] = ev.AgentID
 			t.lastOwner = ev.AgentID
+		}
+	case KindCallTransferred:
+		// An attended transfer hands the call to the consulted agent, who
+		// controls it from then on.
+		if ev.Reason == "attended" && ev.AgentID != "" {
+			t.owner[ev.CallID] = ev.AgentID
 		}
 	case KindAgentCompleted, KindAgentRingNoAnswer:
 		if t.owner[ev.CallID] == ev.AgentID {

@@ -188,3 +188,21 @@ func TestAgentEventVisibility(t *testing.T) {
 		want = want[1:]
 	}
 }
+
+// An attended transfer moves the call to the consulted agent: the first
+// agent's late agent.completed does not take it away.
+func TestCallTrackerFollowsAttendedTransfer(t *testing.T) {
+	calls := newCallTracker()
+	calls.observe(Event{Seq: 1, Kind: KindAgentConnected, CallID: "c", AgentID: "a1"})
+	calls.observe(Event{Seq: 2, Kind: KindCallTransferred, CallID: "c", AgentID: "a2", Reason: "attended"})
+	calls.observe(Event{Seq: 3, Kind: KindAgentCompleted, CallID: "c", AgentID: "a1"})
+	if !calls.owns("a2", "c") || calls.owns("a1", "c") {
+		t.Fatalf("after the transfer: a2 owns %v, a1 owns %v", calls.owns("a2", "c"), calls.owns("a1", "c"))
+	}
+	// A blind transfer to a queue does not hand the call to anyone.
+	calls.observe(Event{Seq: 4, Kind: KindCallTransferred, CallID: "c", AgentID: "a2", Reason: "queue:sales"})
+	calls.observe(Event{Seq: 5, Kind: KindAgentCompleted, CallID: "c", AgentID: "a2"})
+	if calls.owns("a2", "c") {
+		t.Fatal("a2 still owns the call after leaving it")
+	}
+}

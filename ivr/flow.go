@@ -116,7 +116,8 @@ type Hours struct {
 // number of seconds.
 type Duration time.Duration
 
-// UnmarshalText accepts Go duration syntax or an integer number of seconds.
+// UnmarshalText accepts Go duration syntax, an integer number of seconds,
+// or whole days ("90d", for retention periods).
 func (d *Duration) UnmarshalText(b []byte) error {
 	s := string(b)
 	var n int64

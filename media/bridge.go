@@ -24,6 +24,11 @@ type SinkFunc func(f *Frame)
 // WriteFrame calls fn(f).
 func (fn SinkFunc) WriteFrame(f *Frame) { fn(f) }
 
+// relayOwner is a long-lived source of a leg's output (a bridge, a mixer
+// party): playback hands the output back to it, and closing the leg
+// detaches the leg from it.
+type relayOwner interface{ leave(l *Leg) }
+
 // sinkRef boxes the interface for atomic.Pointer.
 type sinkRef struct{ s Sink }
 
@@ -59,7 +64,7 @@ func Bridge(a, b *Leg) *BridgeHandle {
 	for _, l := range [2]*Leg{a, b} {
 		l.mu.Lock()
 		pb := l.playback
-		l.playback, l.owner, l.bridge = nil, h, h
+		l.playback, l.owner, l.relay = nil, h, h
 		l.mu.Unlock()
 		if pb != nil {
 			pb.Stop()
@@ -70,6 +75,8 @@ func Bridge(a, b *Leg) *BridgeHandle {
 	return h
 }
 
+func (h *BridgeHandle) leave(*Leg) { h.Unbridge() }
+
 // Unbridge stops the relay; both legs stay open and send nothing until a
 // playback or another bridge takes them. Safe to call twice.
 func (h *BridgeHandle) Unbridge() {
@@ -77,8 +84,8 @@ func (h *BridgeHandle) Unbridge() {
 	h.b.sink.CompareAndSwap(h.toA, nil)
 	for _, l := range [2]*Leg{h.a, h.b} {
 		l.mu.Lock()
-		if l.bridge == h {
-			l.bridge = nil
+		if l.relay == relayOwner(h) {
+			l.relay = nil
 		}
 		if l.owner == h {
 			l.owner = nil

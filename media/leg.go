@@ -17,6 +17,14 @@ type Stats struct {
 	RxLost             uint64 // by sequence-number gaps
 	RxDropped          uint64 // from unexpected sources or malformed
 	TxPackets, TxBytes uint64
+
+	// RTCP: our interarrival jitter estimate of the far end's stream, the
+	// reports exchanged, and what the far end reported about ours.
+	Jitter                 time.Duration
+	RTCPSent, RTCPReceived uint64
+	PeerFractionLost       float64 // 0..1, over the far end's last report interval
+	PeerJitter             time.Duration
+	RTT                    time.Duration // from the far end's echo of our last SR; 0 until known
 }
 
 // Leg is one RTP endpoint of a call: one UDP socket and one reader
@@ -48,6 +56,10 @@ type Leg struct {
 
 	srtp atomic.Pointer[srtpState] // nil: plain RTP
 
+	rc       rtcpState
+	rtcpConn *net.UDPConn // RTP port + 1; nil when that port was taken
+	rtcpDone chan struct{}
+
 	sink     atomic.Pointer[sinkRef]
 	tap      atomic.Pointer[sinkRef] // a recorder: sees inbound audio whoever owns the sink
 	onDTMF   atomic.Pointer[func(rune)]
@@ -61,9 +73,9 @@ type Leg struct {
 	latched   bool
 	codec     Codec
 	dtmfPT    int
-	owner     any // the source allowed to write: *Playback, *BridgeHandle or nil
+	owner     any // the source allowed to write: *Playback, *BridgeHandle, *Party or nil
 	playback  *Playback
-	bridge    *BridgeHandle
+	relay     relayOwner // the bridge or mixer that owns the output when no playback does
 	// outbound stream
 	out     rtp.Packet
 	wbuf    [maxPacket]byte
@@ -85,6 +97,7 @@ func newLeg(conn *net.UDPConn, pool *PortPool, local netip.AddrPort) *Leg {
 	l.out.Version = 2
 	l.out.SSRC = rand.Uint32()
 	l.out.SequenceNumber = uint16(rand.Uint32())
+	l.openRTCP()
 	go l.readLoop()
 	return l
 }
@@ -163,29 +176,35 @@ func (l *Leg) LastRx() time.Time {
 
 // Stats returns the leg's counters.
 func (l *Leg) Stats() Stats {
-	return Stats{
+	s := Stats{
 		RxPackets: l.st.rxPackets.Load(), RxBytes: l.st.rxBytes.Load(),
 		RxLost: l.st.rxLost.Load(), RxDropped: l.st.rxDropped.Load(),
 		TxPackets: l.st.txPackets.Load(), TxBytes: l.st.txBytes.Load(),
 	}
+	l.rc.stats(&s)
+	return s
 }
 
-// Close stops playback, leaves any bridge, closes the socket, waits for the
+// Close stops playback, leaves any bridge or mixer, closes the socket, waits for the
 // reader goroutine and returns the port to the pool. Safe to call twice.
 func (l *Leg) Close() {
 	l.closeOnce.Do(func() {
 		close(l.closing)
 		_ = l.conn.Close()
 		<-l.readerDone
+		if l.rtcpConn != nil {
+			_ = l.rtcpConn.Close()
+			<-l.rtcpDone
+		}
 		l.mu.Lock()
-		pb, br := l.playback, l.bridge
+		pb, br := l.playback, l.relay
 		l.playback, l.owner = nil, nil
 		l.mu.Unlock()
 		if pb != nil {
 			pb.Stop()
 		}
 		if br != nil {
-			br.Unbridge()
+			br.leave(l)
 		}
 		l.sink.Store(nil)
 		if l.pool != nil {

@@ -94,7 +94,7 @@ func (p *Playback) run(ctx context.Context, srcs []*WAV, loop bool) {
 	}
 }
 
-// finish hands the leg's output back to its bridge, if any.
+// finish hands the leg's output back to its bridge or mixer, if any.
 func (p *Playback) finish() {
 	l := p.leg
 	l.mu.Lock()
@@ -103,8 +103,8 @@ func (p *Playback) finish() {
 	}
 	if l.owner == p {
 		l.owner = nil
-		if l.bridge != nil {
-			l.owner = l.bridge
+		if l.relay != nil {
+			l.owner = l.relay
 		}
 	}
 	l.mu.Unlock()

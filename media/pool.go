@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"time"
 )
 
 // PortPool hands out legs on even RTP ports of [min, max] (RTCP, when a
@@ -18,6 +19,9 @@ type PortPool struct {
 	next   int
 	legs   map[int]*Leg
 	closed bool
+	gone   Stats // counters of closed legs, so totals only grow
+
+	stopReporter, reporterDone chan struct{}
 }
 
 // NewPortPool manages even ports in [min, max] on ip.
@@ -26,16 +30,19 @@ func NewPortPool(ip string, min, max int) (*PortPool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: address %q", ErrBadRange, ip)
 	}
-	if min == 0 && max == 0 {
-		return &PortPool{ip: addr, legs: map[int]*Leg{}}, nil
+	p := &PortPool{ip: addr, legs: map[int]*Leg{}}
+	if min != 0 || max != 0 {
+		if min%2 == 1 {
+			min++
+		}
+		if min <= 0 || max > 65535 || min > max {
+			return nil, fmt.Errorf("%w: ports %d-%d", ErrBadRange, min, max)
+		}
+		p.min, p.max, p.next = min, max, min
 	}
-	if min%2 == 1 {
-		min++
-	}
-	if min <= 0 || max > 65535 || min > max {
-		return nil, fmt.Errorf("%w: ports %d-%d", ErrBadRange, min, max)
-	}
-	return &PortPool{ip: addr, min: min, max: max, next: min, legs: map[int]*Leg{}}, nil
+	p.stopReporter, p.reporterDone = make(chan struct{}), make(chan struct{})
+	go p.reporter()
+	return p, nil
 }
 
 // Allocate binds the next free even port and starts a leg on it. Ports go
@@ -101,6 +108,9 @@ func (p *PortPool) InUse() int {
 // Close closes every live leg and refuses further allocations.
 func (p *PortPool) Close() error {
 	p.mu.Lock()
+	if !p.closed {
+		close(p.stopReporter)
+	}
 	p.closed = true
 	legs := make([]*Leg, 0, len(p.legs))
 	for _, l := range p.legs {
@@ -110,13 +120,71 @@ func (p *PortPool) Close() error {
 	for _, l := range legs {
 		l.Close()
 	}
+	<-p.reporterDone
 	return nil
 }
 
 func (p *PortPool) release(l *Leg) {
+	s := l.Stats()
 	p.mu.Lock()
 	if p.legs[int(l.local.Port())] == l {
 		delete(p.legs, int(l.local.Port()))
+		p.gone.add(s)
 	}
 	p.mu.Unlock()
+}
+
+func (s *Stats) add(o Stats) {
+	s.RxPackets += o.RxPackets
+	s.RxBytes += o.RxBytes
+	s.RxLost += o.RxLost
+	s.RxDropped += o.RxDropped
+	s.TxPackets += o.TxPackets
+	s.TxBytes += o.TxBytes
+	s.RTCPSent += o.RTCPSent
+	s.RTCPReceived += o.RTCPReceived
+}
+
+// PoolStats is the media layer's health for monitoring: counters over every
+// leg the pool ever had, and the live legs' current quality.
+type PoolStats struct {
+	Totals                    Stats // counters only
+	Live                      int
+	MeanJitter, MaxJitter     time.Duration // ours, of what we receive
+	MeanRTT, MaxRTT           time.Duration // legs whose RTT is known
+	MeanPeerLoss, MaxPeerLoss float64       // what far ends report of our streams
+}
+
+// Stats sums the pool's legs.
+func (p *PortPool) Stats() PoolStats {
+	p.mu.Lock()
+	ps := PoolStats{Totals: p.gone}
+	legs := make([]*Leg, 0, len(p.legs))
+	for _, l := range p.legs {
+		legs = append(legs, l)
+	}
+	p.mu.Unlock()
+	var rtts int
+	for _, l := range legs {
+		s := l.Stats()
+		ps.Totals.add(s)
+		ps.Live++
+		ps.MeanJitter += s.Jitter
+		ps.MaxJitter = max(ps.MaxJitter, s.Jitter)
+		ps.MeanPeerLoss += s.PeerFractionLost
+		ps.MaxPeerLoss = max(ps.MaxPeerLoss, s.PeerFractionLost)
+		if s.RTT > 0 {
+			rtts++
+			ps.MeanRTT += s.RTT
+			ps.MaxRTT = max(ps.MaxRTT, s.RTT)
+		}
+	}
+	if ps.Live > 0 {
+		ps.MeanJitter /= time.Duration(ps.Live)
+		ps.MeanPeerLoss /= float64(ps.Live)
+	}
+	if rtts > 0 {
+		ps.MeanRTT /= time.Duration(rtts)
+	}
+	return ps
 }

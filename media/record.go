@@ -17,7 +17,7 @@ import (
 type Recorder struct {
 	f     *os.File
 	mu    sync.Mutex
-	ch    [2][]int16
+	src   [2][]*recSource // per channel; several sources are mixed (a conference's agent side)
 	bytes uint32
 	out   []byte
 	stop  chan struct{}
@@ -36,6 +36,7 @@ func NewRecorder(path string) (*Recorder, error) {
 		return nil, err
 	}
 	r := &Recorder{f: f, stop: make(chan struct{}), done: make(chan struct{})}
+	r.src = [2][]*recSource{{{}}, {{}}}
 	if _, err := f.Write(stereoHeader(0)); err != nil {
 		f.Close()
 		return nil, err
@@ -44,22 +45,37 @@ func NewRecorder(path string) (*Recorder, error) {
 	return r, nil
 }
 
+// recSource is one leg's audio waiting for the next tick.
+type recSource struct{ pcm []int16 }
+
 // Channel returns the Sink for one side: 0 left (caller), 1 right (agent).
-func (r *Recorder) Channel(side int) Sink {
+func (r *Recorder) Channel(side int) Sink { return r.sink(r.src[side][0]) }
+
+// AddSource returns a Sink for one more party on a side, mixed with the
+// others there: a consulted or conferenced party beside the agent.
+func (r *Recorder) AddSource(side int) Sink {
+	src := &recSource{}
+	r.mu.Lock()
+	r.src[side] = append(r.src[side], src)
+	r.mu.Unlock()
+	return r.sink(src)
+}
+
+func (r *Recorder) sink(src *recSource) Sink {
 	return SinkFunc(func(f *Frame) {
 		if f.Event || len(f.Payload) == 0 {
 			return
 		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		c := r.ch[side]
+		c := src.pcm
 		n := len(c)
 		c = slices.Grow(c, len(f.Payload))[:n+len(f.Payload)] // no allocation once warm
 		Decode(c[n:], f.Payload, f.Codec)
 		if len(c) > maxPending {
-			c = c[len(c)-maxPending:]
+			c = c[:copy(c, c[len(c)-maxPending:])]
 		}
-		r.ch[side] = c
+		src.pcm = c
 	})
 }
 
@@ -78,27 +94,37 @@ func (r *Recorder) run() {
 	}
 }
 
-// tick writes one frame per channel (everything pending when flushing).
+// tick writes one frame per channel (everything pending when flushing),
+// each channel the saturated sum of its sources.
 func (r *Recorder) tick(flush bool) {
 	r.mu.Lock()
 	n := samplesPerFrame
 	if flush {
-		n = max(len(r.ch[0]), len(r.ch[1]))
+		n = 0
+		for _, side := range r.src {
+			for _, s := range side {
+				n = max(n, len(s.pcm))
+			}
+		}
 	}
 	r.out = r.out[:0]
 	for i := 0; i < n; i++ {
 		for side := 0; side < 2; side++ {
-			var v int16
-			if i < len(r.ch[side]) {
-				v = r.ch[side][i]
+			var v int32
+			for _, s := range r.src[side] {
+				if i < len(s.pcm) {
+					v += int32(s.pcm[i])
+				}
 			}
-			r.out = binary.LittleEndian.AppendUint16(r.out, uint16(v))
+			r.out = binary.LittleEndian.AppendUint16(r.out, uint16(int16(max(-32768, min(32767, v)))))
 		}
 	}
-	for side := 0; side < 2; side++ {
-		// Keep the backlog at the front so the buffer's capacity is reused.
-		c := r.ch[side]
-		r.ch[side] = c[:copy(c, c[min(n, len(c)):])]
+	for _, side := range r.src {
+		for _, s := range side {
+			// Keep the backlog at the front of the same array: slicing
+			// forward would make every append reallocate.
+			s.pcm = s.pcm[:copy(s.pcm, s.pcm[min(n, len(s.pcm)):])]
+		}
 	}
 	r.mu.Unlock()
 	if r.err != nil || len(r.out) == 0 {

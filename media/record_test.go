@@ -53,3 +53,34 @@ func TestRecorderStereoAndCrashSafeHeader(t *testing.T) {
 		t.Fatal("channels leak into each other")
 	}
 }
+
+// A second source on a side is mixed in: the right channel carries the
+// agent and a conferenced party together.
+func TestRecorderMixesSourcesOfASide(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "conf.wav")
+	r, err := NewRecorder(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	agent, third := r.Channel(1), r.AddSource(1)
+	a, b := Tone(1000, 600), Tone(1700, 600)
+	var pa, pb [160]byte
+	for i := 0; i+160 <= len(a); i += 160 {
+		Encode(pa[:], a[i:i+160], PCMU)
+		Encode(pb[:], b[i:i+160], PCMU)
+		agent.WriteFrame(&Frame{Codec: PCMU, Payload: pa[:], Samples: 160})
+		third.WriteFrame(&Frame{Codec: PCMU, Payload: pb[:], Samples: 160})
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := os.ReadFile(path)
+	var right []int16
+	for off := 44; off+4 <= len(b2); off += 4 {
+		right = append(right, int16(binary.LittleEndian.Uint16(b2[off+2:])))
+	}
+	if x, y := ToneRatio(right, 1000), ToneRatio(right, 1700); x < 0.35 || y < 0.35 {
+		t.Fatalf("right channel: 1 kHz %.2f, 1.7 kHz %.2f (want both about 0.5)", x, y)
+	}
+}

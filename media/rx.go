@@ -38,7 +38,8 @@ func (l *Leg) receive(b []byte, src netip.AddrPort) {
 		return
 	}
 	if pt := b[1] & 0x7f; pt >= 72 && pt <= 76 {
-		return // RTCP multiplexed on the RTP port
+		l.onRTCP(b, src, true) // RTCP multiplexed on the RTP port
+		return
 	}
 	if err := l.rpkt.Unmarshal(b); err != nil {
 		l.st.rxDropped.Add(1)
@@ -52,13 +53,15 @@ func (l *Leg) receive(b []byte, src netip.AddrPort) {
 		l.st.rxDropped.Add(1)
 		return
 	}
-	l.lastRx.Store(time.Now().UnixNano())
+	now := time.Now()
+	l.lastRx.Store(now.UnixNano())
 	l.st.rxPackets.Add(1)
 	l.st.rxBytes.Add(uint64(len(b)))
 	l.countLoss(l.rpkt.SSRC, l.rpkt.SequenceNumber)
 
 	p := &l.rpkt
 	pt := int(p.PayloadType)
+	l.rc.onRTP(p.SSRC, p.SequenceNumber, p.Timestamp, now, pt != dtmfPT)
 	sink := l.sink.Load()
 	if pt == dtmfPT {
 		if d, ok := l.rxDTMF.event(p.Timestamp, p.Payload); ok {

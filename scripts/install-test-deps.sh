@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real peers Hotline's integration tests drive (SIPp, baresip,
-# tshark, sox, Chromium) through apt and playwright-core through npm when they
+# linphonec, tshark, sox, Chromium) through apt and playwright-core through npm when they
 # are missing. Needs root (CI runs as root).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,10 +17,11 @@ command -v sipp    >/dev/null || need+=(sip-tester)
 command -v baresip >/dev/null || need+=(baresip-core)
 command -v tshark  >/dev/null || need+=(tshark)
 command -v sox     >/dev/null || need+=(sox libsox-fmt-all)
+command -v linphonec >/dev/null || need+=(linphone-cli)   # attended transfer from a phone (REFER + Replaces)
 command -v gcc     >/dev/null || need+=(gcc libc6-dev)
 command -v chromium >/dev/null || need+=(chromium)
 command -v npm     >/dev/null || need+=(npm)
-[ ${#need[@]} -eq 0 ] && { echo "test peers present: sipp baresip tshark sox chromium"; browser_driver; exit 0; }
+[ ${#need[@]} -eq 0 ] && { echo "test peers present: sipp baresip tshark sox linphonec chromium"; browser_driver; exit 0; }
 echo "installing test peers: ${need[*]}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -16,7 +16,10 @@ import (
 // Reject must be called.
 type EvRefer struct {
 	Target string
-	reply  chan int
+	// Replaces is set for an attended transfer (RFC 3891): the phone's
+	// other call, whose far party should take this call over.
+	Replaces *Replaces
+	reply    chan int
 }
 
 // Accept answers 202 Accepted; the phone then hangs up its leg.
@@ -39,6 +42,9 @@ func (l *OutboundLeg) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	ev := EvRefer{Target: rt.Address.User, reply: make(chan int, 1)}
+	if r, ok := parseReplaces(rt.Address); ok {
+		ev.Replaces = &r
+	}
 	l.emit(ev)
 	var code int
 	select {

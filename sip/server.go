@@ -61,8 +61,9 @@ type Config struct {
 
 // Handler receives what the SIP layer cannot decide alone.
 type Handler interface {
-	// NewCall is given an admitted trunk INVITE; the handler owns the leg and
-	// must answer or reject it.
+	// NewCall is given an admitted trunk INVITE, or one from an agent's
+	// registered phone (leg.Agent set); the handler owns the leg and must
+	// answer or reject it.
 	NewCall(leg *InboundLeg)
 	Registered(b Binding)
 	Unregistered(agentID string)
@@ -319,6 +320,10 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if !s.limit.allow(req.Source(), s.now()) {
 		s.respond(req, tx, 503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "5"))
+		return
+	}
+	if agent, ok := s.agentCaller(req); ok {
+		s.handleAgentInvite(req, tx, agent)
 		return
 	}
 	trunk, ok := s.trunkFor(req.Source())
