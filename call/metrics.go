@@ -21,12 +21,13 @@ var (
 	descLongest = prometheus.NewDesc("hotline_queue_longest_wait_seconds", "Longest current wait in a queue.", []string{"queue"}, nil)
 	descAgents  = prometheus.NewDesc("hotline_agents", "Agents by state.", []string{"state"}, nil)
 	descPorts   = prometheus.NewDesc("hotline_rtp_ports_in_use", "RTP ports held by live media legs.", nil, nil)
+	descRTP     = prometheus.NewDesc("hotline_rtp_packets_total", "RTP packets on all media legs: received, sent, and lost (sequence gaps in what was received).", []string{"dir"}, nil)
 )
 
 type switchCollector struct{ sw *Switch }
 
 func (c switchCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descCalls, descWaiting, descLongest, descAgents, descPorts} {
+	for _, d := range []*prometheus.Desc{descCalls, descWaiting, descLongest, descAgents, descPorts, descRTP} {
 		ch <- d
 	}
 }
@@ -37,6 +38,10 @@ func (c switchCollector) Collect(ch chan<- prometheus.Metric) {
 	c.sw.mu.Unlock()
 	ch <- prometheus.MustNewConstMetric(descCalls, prometheus.GaugeValue, float64(n))
 	ch <- prometheus.MustNewConstMetric(descPorts, prometheus.GaugeValue, float64(c.sw.pool.InUse()))
+	rtp := c.sw.pool.Totals()
+	ch <- prometheus.MustNewConstMetric(descRTP, prometheus.CounterValue, float64(rtp.RxPackets), "rx")
+	ch <- prometheus.MustNewConstMetric(descRTP, prometheus.CounterValue, float64(rtp.TxPackets), "tx")
+	ch <- prometheus.MustNewConstMetric(descRTP, prometheus.CounterValue, float64(rtp.RxLost), "lost")
 	snap := c.sw.acd.snapshot()
 	for _, q := range snap.Queues {
 		var longest float64

@@ -86,6 +86,9 @@ type RTPConfig struct {
 // HTTPConfig is `server.http`: the web console and REST API.
 type HTTPConfig struct {
 	Addr string `yaml:"addr"` // default 127.0.0.1:8080
+	// PProf serves net/http/pprof under /debug/pprof/ for profiling under
+	// load; off by default since profiles expose internals.
+	PProf bool `yaml:"pprof"`
 }
 
 // Trunk is a carrier allowed to send calls in.

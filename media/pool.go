@@ -18,6 +18,7 @@ type PortPool struct {
 	next   int
 	legs   map[int]*Leg
 	closed bool
+	done   Stats // counters of legs already released
 }
 
 // NewPortPool manages even ports in [min, max] on ip.
@@ -114,9 +115,32 @@ func (p *PortPool) Close() error {
 }
 
 func (p *PortPool) release(l *Leg) {
+	st := l.Stats()
 	p.mu.Lock()
 	if p.legs[int(l.local.Port())] == l {
 		delete(p.legs, int(l.local.Port()))
 	}
+	p.done.add(st)
 	p.mu.Unlock()
+}
+
+// Totals sums the counters of every leg the pool has handed out, live or
+// released: RTP loss and throughput for monitoring and load tests.
+func (p *PortPool) Totals() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t := p.done
+	for _, l := range p.legs {
+		t.add(l.Stats())
+	}
+	return t
+}
+
+func (s *Stats) add(o Stats) {
+	s.RxPackets += o.RxPackets
+	s.RxBytes += o.RxBytes
+	s.RxLost += o.RxLost
+	s.RxDropped += o.RxDropped
+	s.TxPackets += o.TxPackets
+	s.TxBytes += o.TxBytes
 }
