@@ -205,6 +205,12 @@ func TestParseProcNetUDPAndSocketDrops(t *testing.T) {
 	if got := SocketDrops(before, after, 4000); got != 2+4 {
 		t.Fatalf("drops %d, want 6", got)
 	}
+	if m := SocketDropsByPort(before, after, 4000); len(m) != 2 || m[4100] != 2 || m[20002] != 4 {
+		t.Fatalf("by port %v", m)
+	}
+	if got := describeDrops(map[int]int64{4100: 2, 20002: 4}, 1, 3); got != ": 2 at the far-end SIPp's RTP echo, 4 at switch RTP, 1 send-buffer, 3 gaps seen by the switch" {
+		t.Fatalf("%q", got)
+	}
 	if _, err := ParseProcNetUDP(strings.NewReader(head + " 1: 0100007F 0 07 0 0 0 0 0 0 x 2 p d\n")); err == nil {
 		t.Fatal("a bad row must be an error")
 	}

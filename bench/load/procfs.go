@@ -179,6 +179,15 @@ func readUDPSockets() map[string]UDPSocket {
 // alive at the second one, except on the ports skipped (sinks nobody reads).
 func SocketDrops(before, after map[string]UDPSocket, skip ...int) int64 {
 	var n int64
+	for _, d := range SocketDropsByPort(before, after, skip...) {
+		n += d
+	}
+	return n
+}
+
+// SocketDropsByPort is SocketDrops per local port, ports without drops left out.
+func SocketDropsByPort(before, after map[string]UDPSocket, skip ...int) map[int]int64 {
+	out := map[int]int64{}
 next:
 	for inode, s := range after {
 		for _, p := range skip {
@@ -186,7 +195,9 @@ next:
 				continue next
 			}
 		}
-		n += s.Drops - before[inode].Drops
+		if d := s.Drops - before[inode].Drops; d != 0 {
+			out[s.Port] += d
+		}
 	}
-	return n
+	return out
 }

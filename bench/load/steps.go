@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -167,6 +168,7 @@ func (b *bench) finish(st *Step, res CallerResult, runErr error, s0 snapshot, ma
 	// consumes received audio), so drops there are the harness's, not loss.
 	d := s1.udp.Sub(s0.udp)
 	st.Packets = d.InDatagrams
+	byPort := SocketDropsByPort(s0.socks, s1.socks, callerMedia, callerMedia+2)
 	st.KernelDrops = d.SndbufErrors + SocketDrops(s0.socks, s1.socks, callerMedia, callerMedia+2)
 	st.Lost = st.KernelDrops
 	if b.h != nil {
@@ -191,7 +193,7 @@ func (b *bench) finish(st *Step, res CallerResult, runErr error, s0 snapshot, ma
 		why = append(why, fmt.Sprintf("%.2f%% calls failed", 100*st.FailRatio()))
 	}
 	if st.LossRatio() > maxLoss {
-		why = append(why, fmt.Sprintf("RTP loss %.4f%%", 100*st.LossRatio()))
+		why = append(why, fmt.Sprintf("RTP loss %.4f%%%s", 100*st.LossRatio(), describeDrops(byPort, d.SndbufErrors, st.SwitchGaps)))
 	}
 	st.Why = strings.Join(why, "; ")
 	st.Pass = len(why) == 0
@@ -288,4 +290,40 @@ func (b *bench) plateau(st *Step, n int) {
 	}
 	st.JitterIn = Summarize(TransitVariation(pkts, func(p RTPSeen) bool { return inRange(p.DstPort) && !inRange(p.SrcPort) && p.SrcPort != agentsMedia }))
 	st.JitterOut = Summarize(TransitVariation(pkts, func(p RTPSeen) bool { return inRange(p.SrcPort) && p.DstPort == agentsMedia }))
+}
+
+// describeDrops says where packets were lost, so a harness limit (the far
+// end's SIPp socket overflowing) is told apart from the switch's.
+func describeDrops(byPort map[int]int64, sndbuf, gaps int64) string {
+	var parts []string
+	ports := make([]int, 0, len(byPort))
+	for p := range byPort {
+		ports = append(ports, p)
+	}
+	sort.Ints(ports)
+	for _, p := range ports {
+		parts = append(parts, fmt.Sprintf("%d at %s", byPort[p], portName(p)))
+	}
+	if sndbuf > 0 {
+		parts = append(parts, fmt.Sprintf("%d send-buffer", sndbuf))
+	}
+	if gaps > 0 {
+		parts = append(parts, fmt.Sprintf("%d gaps seen by the switch", gaps))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(parts, ", ")
+}
+
+func portName(p int) string {
+	switch {
+	case p == agentsMedia || p == agentsMedia+2:
+		return "the far-end SIPp's RTP echo"
+	case p >= rtpMin && p <= rtpMax+1:
+		return "switch RTP"
+	case p == 5060:
+		return "switch SIP"
+	}
+	return fmt.Sprintf("port %d", p)
 }
