@@ -22,8 +22,8 @@ import (
 const (
 	hotlineSIP  = "127.0.0.1:5060"
 	hotlineHTTP = "127.0.0.1:8080"
-	rtpMin      = 10000
-	rtpMax      = 39998
+	rtpMin      = 50000 // above the callers' media ports
+	rtpMax      = 65500
 )
 
 // agentID numbers agents 100000…; passwords are derived from the id.
@@ -71,12 +71,13 @@ agents:
 	return b.String()
 }
 
-// AgentsCSV is SIPp's injection file for registering the agents; the third
-// field is the whole [authentication] keyword, the form SIPp expands.
-func AgentsCSV(agents int) string {
+// AgentsCSV is SIPp's injection file for registering the agents numbered
+// ids; the third field is the whole [authentication] keyword, the form
+// SIPp expands.
+func AgentsCSV(ids []int) string {
 	var b strings.Builder
 	b.WriteString("SEQUENTIAL\n")
-	for i := range agents {
+	for _, i := range ids {
 		fmt.Fprintf(&b, "%s;%s;[authentication username=%s password=%s]\n", agentID(i), agentPassword(i), agentID(i), agentPassword(i))
 	}
 	return b.String()

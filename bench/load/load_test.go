@@ -202,13 +202,13 @@ func TestParseProcNetUDPAndSocketDrops(t *testing.T) {
 	}
 	// 300 closed; 400 is new; 4000 (0FA0) is skipped.
 	after, _ := ParseProcNetUDP(strings.NewReader(head + row("0FA0", "100", "900") + row("1004", "200", "3") + row("4E22", "400", "4")))
-	if got := SocketDrops(before, after, 4000); got != 2+4 {
-		t.Fatalf("drops %d, want 6", got)
-	}
-	if m := SocketDropsByPort(before, after, 4000); len(m) != 2 || m[4100] != 2 || m[20002] != 4 {
+	if m := SocketDropsByPort(before, after, func(p int) bool { return p == 4000 }); len(m) != 2 || m[4100] != 2 || m[20002] != 4 {
 		t.Fatalf("by port %v", m)
 	}
-	if got := describeDrops(map[int]int64{4100: 2, 20002: 4}, 1, 3); got != ": 2 at the far-end SIPp's RTP echo, 4 at switch RTP, 1 send-buffer, 3 gaps seen by the switch" {
+	if m := SocketDropsByPort(before, after, nil); len(m) != 3 || m[4000] != 890 {
+		t.Fatalf("unfiltered %v", m)
+	}
+	if got := describeDrops(map[int]int64{4100: 2, rtpMin + 2: 4}, 1, 3); got != ": 2 at the far-end SIPp's RTP echo, 4 at switch RTP, 1 send-buffer, 3 gaps seen by the switch" {
 		t.Fatalf("%q", got)
 	}
 	if _, err := ParseProcNetUDP(strings.NewReader(head + " 1: 0100007F 0 07 0 0 0 0 0 0 x 2 p d\n")); err == nil {
@@ -307,8 +307,37 @@ func TestGeneratedConfigIsValid(t *testing.T) {
 	if len(c.Agents) != 50 || c.Agents[49].ID != agentID(49) || c.Agents[49].Password != agentPassword(49) || !c.Server.HTTP.PProf {
 		t.Fatalf("%+v", c.Agents[49])
 	}
-	csv := strings.Split(strings.TrimSpace(AgentsCSV(2)), "\n")
-	if len(csv) != 3 || csv[0] != "SEQUENTIAL" || csv[2] != "100001;pw100001;[authentication username=100001 password=pw100001]" {
+	csv := strings.Split(strings.TrimSpace(AgentsCSV([]int{3, 7})), "\n")
+	if len(csv) != 3 || csv[0] != "SEQUENTIAL" || csv[2] != "100007;pw100007;[authentication username=100007 password=pw100007]" {
 		t.Fatalf("%q", csv)
+	}
+}
+
+func TestPeerPorts(t *testing.T) {
+	if callerMedia(maxPeers-1)+10000 > rtpMin {
+		t.Fatal("the last caller's media ports reach the switch's RTP range")
+	}
+	for k := range maxPeers {
+		if !isUASMedia(uasMedia(k)) || !isUASMedia(uasMedia(k)+2) || isCallerMedia(uasMedia(k)) {
+			t.Errorf("peer %d far-end media %d misclassified", k, uasMedia(k))
+		}
+		if !isCallerMedia(callerMedia(k)) || isUASMedia(callerMedia(k)) {
+			t.Errorf("peer %d caller media %d misclassified", k, callerMedia(k))
+		}
+		for _, p := range []int{uasSIPPort(k), callerSIPPort(k), 5060, rtpMin, rtpMax} {
+			if isUASMedia(p) || isCallerMedia(p) {
+				t.Errorf("port %d taken for a media port", p)
+			}
+		}
+	}
+}
+
+func TestMergeCallerResults(t *testing.T) {
+	a := CallerResult{Stats: SippStats{Created: 10, Successful: 9, Failed: 1, PeakConcurrent: 5, Rows: 3}, Setup: []RTT{{1, 2}}, LaunchSecs: 4}
+	b := CallerResult{Stats: SippStats{Created: 11, Successful: 11, Retransmissions: 2, PeakConcurrent: 6, Rows: 4}, Setup: []RTT{{3, 4}, {5, 6}}, LaunchSecs: 5}
+	m := MergeCallerResults([]CallerResult{a, b})
+	want := SippStats{Created: 21, Successful: 20, Failed: 1, Retransmissions: 2, PeakConcurrent: 11, Rows: 4}
+	if m.Stats != want || len(m.Setup) != 3 || m.LaunchSecs != 5 {
+		t.Fatalf("%+v", m)
 	}
 }

@@ -34,6 +34,7 @@ type options struct {
 	cpsMaxLoss float64
 	micro      bool
 	only       string
+	peers      int
 }
 
 func main() {
@@ -55,8 +56,12 @@ func main() {
 	flag.Float64Var(&o.cpsMaxLoss, "cps-max-loss", 0, "RTP loss ratio a rate step may show and still pass")
 	flag.BoolVar(&o.micro, "micro", true, "also run the Go micro-benchmarks")
 	flag.StringVar(&o.only, "only", "", "run one part: cps or conc (default both)")
+	flag.IntVar(&o.peers, "peers", 4, "SIPp processes on each side (callers, far end)")
 	flag.Parse()
 	o.defaults()
+	if o.peers < 1 || o.peers > maxPeers {
+		log.Fatalf("-peers must be 1 to %d", maxPeers)
+	}
 
 	if o.work == "" {
 		d, err := os.MkdirTemp("", "hotline-load-")
@@ -120,18 +125,8 @@ func run(o options) (*Report, error) {
 		return rep, fmt.Errorf("needs Linux /proc: %w", err)
 	}
 	b := &bench{o: o, rep: rep}
-	{
-		u, err := startUAS(filepath.Join(o.work, "uas-direct"))
-		if err != nil {
-			return rep, err
-		}
-		if o.only != "conc" {
-			rep.DirectCPS = b.searchCPS()
-		}
-		if o.only != "cps" {
-			rep.DirectConc = b.searchConc()
-		}
-		u.stop()
+	if err := b.direct(); err != nil {
+		return rep, err
 	}
 
 	h, err := startHotline(o.bin, filepath.Join(o.work, "hotline"), o.agents)
@@ -139,18 +134,15 @@ func run(o options) (*Report, error) {
 		return rep, err
 	}
 	defer h.stop()
-	// The switch calls an agent's phone where its REGISTER came from (the
-	// NAT-safe choice), so the agents register from the port their UAS
-	// then listens on.
 	t0 := time.Now()
-	if _, err := registerAgents(filepath.Join(o.work, "register"), hotlineSIP, o.agents); err != nil {
+	if err := registerAgents(filepath.Join(o.work, "register"), hotlineSIP, o.agents, o.peers); err != nil {
 		return rep, err
 	}
-	u, err := startUAS(filepath.Join(o.work, "uas-agents"))
+	g, err := startUASGroup(filepath.Join(o.work, "uas-agents"), o.peers)
 	if err != nil {
 		return rep, err
 	}
-	defer u.stop()
+	defer g.stop()
 	if err := h.waitIdle(o.agents, 30*time.Second); err != nil {
 		return rep, err
 	}
@@ -160,6 +152,10 @@ func run(o options) (*Report, error) {
 	}
 	rep.IdleHeap, _ = h.liveHeap()
 	b.h = h
+	b.targets = make([]string, o.peers) // one caller per peer, all to the switch
+	for k := range b.targets {
+		b.targets[k] = hotlineSIP
+	}
 	if o.only != "conc" {
 		rep.SwitchCPS = b.searchCPS()
 	}
@@ -170,9 +166,26 @@ func run(o options) (*Report, error) {
 		rep.Profiles = filepath.Join(o.work, "profiles")
 	}
 	h.stop()
-	u.stop()
+	g.stop()
 	if o.micro {
 		rep.Micro, rep.MicroErr = runMicro(o.repo)
 	}
 	return rep, nil
+}
+
+// direct measures the baseline: the callers straight to the far end.
+func (b *bench) direct() error {
+	g, err := startUASGroup(filepath.Join(b.o.work, "uas-direct"), b.o.peers)
+	if err != nil {
+		return err
+	}
+	defer g.stop()
+	b.targets = g.targets()
+	if b.o.only != "conc" {
+		b.rep.DirectCPS = b.searchCPS()
+	}
+	if b.o.only != "cps" {
+		b.rep.DirectConc = b.searchConc()
+	}
+	return nil
 }

@@ -175,25 +175,14 @@ func readUDPSockets() map[string]UDPSocket {
 	return m
 }
 
-// SocketDrops sums the drops that happened between two readings on sockets
-// alive at the second one, except on the ports skipped (sinks nobody reads).
-func SocketDrops(before, after map[string]UDPSocket, skip ...int) int64 {
-	var n int64
-	for _, d := range SocketDropsByPort(before, after, skip...) {
-		n += d
-	}
-	return n
-}
-
-// SocketDropsByPort is SocketDrops per local port, ports without drops left out.
-func SocketDropsByPort(before, after map[string]UDPSocket, skip ...int) map[int]int64 {
+// SocketDropsByPort sums, per local port, the drops that happened between
+// two readings on sockets alive at the second one, except on ports skip
+// matches (sinks nobody reads); ports without drops are left out.
+func SocketDropsByPort(before, after map[string]UDPSocket, skip func(port int) bool) map[int]int64 {
 	out := map[int]int64{}
-next:
 	for inode, s := range after {
-		for _, p := range skip {
-			if s.Port == p {
-				continue next
-			}
+		if skip != nil && skip(s.Port) {
+			continue
 		}
 		if d := s.Drops - before[inode].Drops; d != 0 {
 			out[s.Port] += d

@@ -13,9 +13,10 @@ import (
 )
 
 type bench struct {
-	o   options
-	rep *Report
-	h   *hotline // nil while measuring the direct baseline
+	o       options
+	rep     *Report
+	h       *hotline // nil while measuring the direct baseline
+	targets []string // one per caller SIPp
 }
 
 // Step is one load level tried on one path.
@@ -30,7 +31,7 @@ type Step struct {
 	AchievedCPS float64
 	Peak        int
 	Packets     int64 // UDP datagrams delivered in the namespace
-	Lost        int64 // kernel drops (send buffers, long-lived receivers) plus the switch's sequence gaps
+	Lost        int64 // kernel drops (send buffers, long-lived receivers) plus the switch's sequence gaps not already counted
 	KernelDrops int64
 	SwitchGaps  int64
 	CPUPerCall  float64 // switch CPU seconds per call
@@ -65,13 +66,6 @@ func (b *bench) path() string {
 		return "direct"
 	}
 	return "hotline"
-}
-
-func (b *bench) target() string {
-	if b.h == nil {
-		return agentsSIP
-	}
-	return hotlineSIP
 }
 
 // searchCPS steps the call rate; it returns the best passing step.
@@ -168,12 +162,23 @@ func (b *bench) finish(st *Step, res CallerResult, runErr error, s0 snapshot, ma
 	// consumes received audio), so drops there are the harness's, not loss.
 	d := s1.udp.Sub(s0.udp)
 	st.Packets = d.InDatagrams
-	byPort := SocketDropsByPort(s0.socks, s1.socks, callerMedia, callerMedia+2)
-	st.KernelDrops = d.SndbufErrors + SocketDrops(s0.socks, s1.socks, callerMedia, callerMedia+2)
+	byPort := SocketDropsByPort(s0.socks, s1.socks, isCallerMedia)
+	st.KernelDrops = d.SndbufErrors
+	for _, n := range byPort {
+		st.KernelDrops += n
+	}
 	st.Lost = st.KernelDrops
 	if b.h != nil {
 		st.SwitchGaps = int64(s1.rtpLost - s0.rtpLost)
-		st.Lost += st.SwitchGaps
+		// A packet the far end's echo socket dropped never comes back, so
+		// the switch counts it again as a gap: count it once.
+		var echo int64
+		for p, n := range byPort {
+			if isUASMedia(p) {
+				echo += n
+			}
+		}
+		st.Lost += max(0, st.SwitchGaps-echo)
 		if st.Calls > 0 {
 			st.CPUPerCall = (s1.cpu - s0.cpu) / float64(st.Calls)
 		}
@@ -212,8 +217,8 @@ func (b *bench) cpsStep(rate float64) Step {
 			b.h.cpuProfile(filepath.Join(st.Dir, "cpu.pprof"), b.o.stepSecs)
 		}()
 	}
-	res, err := runCaller(st.Dir, CallerRun{
-		Target: b.target(), Rate: rate, Calls: st.Calls,
+	res, err := runCallers(st.Dir, b.targets, CallerRun{
+		Rate: rate, Calls: st.Calls,
 		Limit:   int(rate*(talkS+5)*2) + 20,
 		TalkMS:  int(b.o.talk.Milliseconds()),
 		Timeout: time.Duration(float64(b.o.stepSecs)+talkS+60) * time.Second,
@@ -239,8 +244,8 @@ func (b *bench) concStep(n int) Step {
 		time.Sleep(ramp + b.o.hold/2)
 		b.plateau(&st, n)
 	}()
-	res, err := runCaller(st.Dir, CallerRun{
-		Target: b.target(), Rate: b.o.launch, Calls: n, Limit: n + 10,
+	res, err := runCallers(st.Dir, b.targets, CallerRun{
+		Rate: b.o.launch, Calls: n, Limit: n + 10,
 		TalkMS:  int(talk.Milliseconds()),
 		Timeout: talk + ramp + 90*time.Second,
 	})
@@ -265,6 +270,9 @@ func (b *bench) plateau(st *Step, n int) {
 		if heap, err := b.h.liveHeap(); err == nil {
 			st.HeapPerCall = float64(heap-b.rep.IdleHeap) / float64(n)
 		}
+		if prof, err := httpGet("/debug/pprof/heap"); err == nil {
+			_ = os.WriteFile(filepath.Join(st.Dir, "heap.pprof"), prof, 0o644)
+		}
 	}
 	capFile := filepath.Join(st.Dir, "rtp.pcap")
 	cmd := exec.Command("dumpcap", "-q", "-i", "lo", "-s", "96", "-P", "-a", "duration:2", "-f", "udp", "-w", capFile)
@@ -285,11 +293,11 @@ func (b *bench) plateau(st *Step, n int) {
 	}
 	inRange := func(p uint16) bool { return p >= rtpMin && p <= rtpMax+1 }
 	if b.h == nil {
-		st.JitterIn = Summarize(TransitVariation(pkts, func(p RTPSeen) bool { return p.DstPort == agentsMedia }))
+		st.JitterIn = Summarize(TransitVariation(pkts, func(p RTPSeen) bool { return isUASMedia(int(p.DstPort)) }))
 		return
 	}
-	st.JitterIn = Summarize(TransitVariation(pkts, func(p RTPSeen) bool { return inRange(p.DstPort) && !inRange(p.SrcPort) && p.SrcPort != agentsMedia }))
-	st.JitterOut = Summarize(TransitVariation(pkts, func(p RTPSeen) bool { return inRange(p.SrcPort) && p.DstPort == agentsMedia }))
+	st.JitterIn = Summarize(TransitVariation(pkts, func(p RTPSeen) bool { return inRange(p.DstPort) && isCallerMedia(int(p.SrcPort)) }))
+	st.JitterOut = Summarize(TransitVariation(pkts, func(p RTPSeen) bool { return inRange(p.SrcPort) && isUASMedia(int(p.DstPort)) }))
 }
 
 // describeDrops says where packets were lost, so a harness limit (the far
@@ -318,7 +326,7 @@ func describeDrops(byPort map[int]int64, sndbuf, gaps int64) string {
 
 func portName(p int) string {
 	switch {
-	case p == agentsMedia || p == agentsMedia+2:
+	case isUASMedia(p):
 		return "the far-end SIPp's RTP echo"
 	case p >= rtpMin && p <= rtpMax+1:
 		return "switch RTP"
