@@ -81,6 +81,7 @@ func (r *Report) Markdown() string {
 		w("| switch RSS per concurrent call (%d calls) | – | %s | |\n", int(s.Level), kib(s.RSSPerCall))
 		w("| switch live heap per bridged call (after GC) | – | %s | |\n", kib(s.HeapPerCall))
 		w("| switch goroutines per bridged call | – | %.1f | |\n", s.GoPerCall)
+		w("| switch live heap idle: after registration / before this step | – | %s / %s | |\n", mib(float64(r.IdleHeap)), mib(float64(s.baseHeap)))
 	}
 	lat := func(s Summary) string {
 		if s.N == 0 {
@@ -152,6 +153,8 @@ func (r *Report) Markdown() string {
 	}
 	return b.String()
 }
+
+func mib(bytes float64) string { return fmt.Sprintf("%.1f MiB", bytes/(1<<20)) }
 
 func kib(bytes float64) string {
 	if math.IsNaN(bytes) {

@@ -45,6 +45,8 @@ type Step struct {
 	JitterIn    Summary // |D| ms of streams entering the far end / switch
 	JitterOut   Summary // |D| ms of streams the switch sends to agents
 	Dir         string
+
+	baseHeap, baseRSS int64 // the idle switch before a concurrency step
 }
 
 func (s Step) LossRatio() float64 {
@@ -236,6 +238,12 @@ func (b *bench) concStep(n int) Step {
 	st.Dir = filepath.Join(b.o.work, fmt.Sprintf("conc-%s-%d", st.Path, n))
 	ramp := time.Duration(float64(n) / b.o.launch * float64(time.Second))
 	talk := ramp + b.o.hold
+	if b.h != nil { // per-call memory is measured against the idle switch just before
+		st.baseHeap, _ = b.h.liveHeap()
+		if ps, err := readProcStat(b.h.pid()); err == nil {
+			st.baseRSS = ps.RSSPages * int64(os.Getpagesize())
+		}
+	}
 	s0 := b.snap()
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -262,13 +270,13 @@ func (b *bench) concStep(n int) Step {
 func (b *bench) plateau(st *Step, n int) {
 	if b.h != nil {
 		if ps, err := readProcStat(b.h.pid()); err == nil {
-			st.RSSPerCall = float64(ps.RSSPages*int64(os.Getpagesize())-b.rep.IdleRSS) / float64(n)
+			st.RSSPerCall = float64(ps.RSSPages*int64(os.Getpagesize())-st.baseRSS) / float64(n)
 		}
 		if m, err := b.h.metrics(); err == nil {
 			st.GoPerCall = m["go_goroutines"] / float64(n)
 		}
 		if heap, err := b.h.liveHeap(); err == nil {
-			st.HeapPerCall = float64(heap-b.rep.IdleHeap) / float64(n)
+			st.HeapPerCall = float64(heap-st.baseHeap) / float64(n)
 		}
 		if prof, err := httpGet("/debug/pprof/heap"); err == nil {
 			_ = os.WriteFile(filepath.Join(st.Dir, "heap.pprof"), prof, 0o644)
