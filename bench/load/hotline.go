@@ -33,7 +33,8 @@ func agentPassword(i int) string { return fmt.Sprintf("pw%d", 100000+i) }
 // HotlineConfig is the benchmark's configuration: one trunk whose number
 // 5000 runs a one-digit menu into queue "bench", n agents with the skill,
 // no wrap-up, no recording, the per-source rate limit lifted (the carrier
-// is one SIPp address), pprof on.
+// is one SIPp address), pprof on. A missed ring never sets an agent not
+// ready, so one overloaded step cannot shrink the agent pool of the next.
 func HotlineConfig(dir string, agents int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `server:
@@ -55,7 +56,8 @@ trunks:
     sources: [127.0.0.1/32]
     routes: [{ number: "5000", flow: main }]
 queues:
-  - { name: bench, skills: { bench: 1 }, strategy: longest_idle, ring_timeout: 10s, wrap_up: 0s, max_wait: 120s, moh: hold }
+  - { name: bench, skills: { bench: 1 }, strategy: longest_idle, ring_timeout: 10s, wrap_up: 0s, max_wait: 120s, moh: hold,
+      no_answer_limit: 1000000 }
 flows:
   main:
     language: en

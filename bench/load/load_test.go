@@ -208,7 +208,7 @@ func TestParseProcNetUDPAndSocketDrops(t *testing.T) {
 	if m := SocketDropsByPort(before, after, nil); len(m) != 3 || m[4000] != 890 {
 		t.Fatalf("unfiltered %v", m)
 	}
-	if got := describeDrops(map[int]int64{4100: 2, rtpMin + 2: 4}, 1, 3); got != ": 2 at the far-end SIPp's RTP echo, 4 at switch RTP, 1 send-buffer, 3 gaps seen by the switch" {
+	if got := describeDrops(map[int]int64{4100: 2, 4110: 5, rtpMin + 2: 4}, 1, 3); got != ": 4 at switch RTP, 7 at the far-end SIPp's RTP echo, 1 send-buffer, 3 gaps seen by the switch" {
 		t.Fatalf("%q", got)
 	}
 	if _, err := ParseProcNetUDP(strings.NewReader(head + " 1: 0100007F 0 07 0 0 0 0 0 0 x 2 p d\n")); err == nil {

@@ -312,13 +312,17 @@ func (b *bench) plateau(st *Step, n int) {
 // end's SIPp socket overflowing) is told apart from the switch's.
 func describeDrops(byPort map[int]int64, sndbuf, gaps int64) string {
 	var parts []string
-	ports := make([]int, 0, len(byPort))
-	for p := range byPort {
-		ports = append(ports, p)
+	byName := map[string]int64{}
+	for p, n := range byPort {
+		byName[portName(p)] += n
 	}
-	sort.Ints(ports)
-	for _, p := range ports {
-		parts = append(parts, fmt.Sprintf("%d at %s", byPort[p], portName(p)))
+	names := make([]string, 0, len(byName))
+	for name := range byName {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		parts = append(parts, fmt.Sprintf("%d at %s", byName[name], name))
 	}
 	if sndbuf > 0 {
 		parts = append(parts, fmt.Sprintf("%d send-buffer", sndbuf))
