@@ -6,7 +6,7 @@ BIN      := bin/hotline
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build run test unit integration test-deps bench fuzz vet prompts clean
+.PHONY: all build run test unit integration test-deps bench bench-load fuzz vet prompts clean
 
 all: build
 
@@ -40,6 +40,13 @@ integration: build
 ## bench: Go micro-benchmarks of the hot paths, each with its baseline in the same run
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./acd ./media ./cti ./store ./sip/...
+
+## bench-load: the whole-path load benchmark against a same-run SIPp baseline, in a private network
+## namespace (needs root and SIPp); LOAD=full for the long steps; writes bench/results.md
+LOAD ?= quick
+bench-load: build
+	$(GO) build -o bin/hotline-load ./bench/load
+	unshare -n sh -c 'ip link set lo up && ./bin/hotline-load $(if $(filter quick,$(LOAD)),-quick) -hotline $(BIN) -out bench/results.md $(LOADFLAGS)'
 
 ## fuzz: every fuzz target for FUZZTIME each (3s in `make test`)
 FUZZTIME ?= 60s

@@ -120,7 +120,11 @@ func (a *acdActor) execute(actions []acd.Action) {
 		switch x := act.(type) {
 		case acd.Offer:
 			if !a.sw.toCall(x.CallID, x) {
-				a.execute(a.engine.Step(a.sw.now(), acd.OfferFailed{OfferID: x.OfferID, Reason: "call_gone"}))
+				// The call has ended; its CallerLeft is still behind in the
+				// inbox. Take the caller out now: failing only the offer
+				// would leave the caller waiting and offer it again at once,
+				// recursing until the stack overflows.
+				a.execute(a.engine.Step(a.sw.now(), acd.CallerLeft{CallID: x.CallID}))
 			}
 		case acd.CancelOffer:
 			a.sw.toCall(x.CallID, x)

@@ -22,13 +22,15 @@ func (c *Call) enqueueFor(queue, agent string, prio int, skills map[string]int) 
 	c.queue = queue
 	c.prio = prio
 	c.queuedAt = c.sw.now()
-	c.updateRecord(store.CallUpdate{Queue: &c.queue, QueuedAt: &c.queuedAt})
-	c.playOnCaller(c.sw.mohWAVs(queue), true)
-	c.log.Info("queued", "queue", queue, "ani", c.in.ANI, "priority", prio)
+	// Routing first: the ACD's offer must not wait for the record write,
+	// which this actor does before it reads the offer from its inbox.
 	c.sw.acd.post(acd.CallerJoined{
 		CallID: c.id, Queue: queue, ANI: c.in.ANI, Priority: prio, Skills: skills,
 		Data: c.vars, JoinedAt: c.queuedAt, Agent: agent,
 	})
+	c.playOnCaller(c.sw.mohWAVs(queue), true)
+	c.updateRecord(store.CallUpdate{Queue: &c.queue, QueuedAt: &c.queuedAt})
+	c.log.Info("queued", "queue", queue, "ani", c.in.ANI, "priority", prio)
 }
 
 // onACD executes an ACD decision about this call.

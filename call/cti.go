@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"path/filepath"
 
 	"github.com/hotline/hotline/acd"
@@ -268,6 +269,12 @@ func (sw *Switch) serveCTI() (func(), error) {
 	metrics, stopMetrics := sw.metricsHandler()
 	mux.Handle("/metrics", metrics)
 	sw.registerWeb(mux)
+	if cfg.Server.HTTP.PProf {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	hl, err := net.Listen("tcp", cfg.Server.HTTP.Addr)
 	if err != nil {
 		stopMetrics()

@@ -115,6 +115,9 @@ type HTTPConfig struct {
 	// listener HTTPS (and the CTI WebSocket wss); both or neither.
 	CertFile string `yaml:"cert_file"`
 	KeyFile  string `yaml:"key_file"`
+	// PProf serves net/http/pprof under /debug/pprof/ for profiling under
+	// load; off by default since profiles expose internals.
+	PProf bool `yaml:"pprof"`
 }
 
 // Trunk is a carrier allowed to send calls in.

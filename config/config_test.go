@@ -194,3 +194,15 @@ func TestMergeKeepsExplicitFalse(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPPProfFlag(t *testing.T) {
+	for src, want := range map[string]bool{"server: {http: {pprof: true}}\n": true, "server: {http: {addr: '127.0.0.1:8081'}}\n": false} {
+		c, err := LoadBytes("p.yaml", []byte(src), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Server.HTTP.PProf != want {
+			t.Errorf("%q: pprof = %v, want %v", src, c.Server.HTTP.PProf, want)
+		}
+	}
+}

@@ -67,7 +67,7 @@ type Leg struct {
 	lastRx   atomic.Int64 // unix nanoseconds of the last accepted packet
 	st       struct{ rxPackets, rxBytes, rxLost, rxDropped, txPackets, txBytes atomic.Uint64 }
 
-	mu        sync.Mutex     // guards the fields below; never held while calling out
+	mu        sync.Mutex     // guards the fields below; never held while calling out or sending
 	remote    netip.AddrPort // where we send
 	sdpRemote netip.AddrPort // what the far end's SDP said
 	latched   bool
@@ -78,9 +78,13 @@ type Leg struct {
 	relay     relayOwner // the bridge or mixer that owns the output when no playback does
 	// outbound stream
 	out     rtp.Packet
-	wbuf    [maxPacket]byte
-	ebuf    [maxPacket + 16]byte // encrypted SRTP: the packet and its auth tag
+	ebuf    [maxPacket + 16]byte // encrypted SRTP: the packet and its auth tag (guarded by wmu)
 	scratch [maxPacket]byte
+	// wmu orders sends and guards wbuf. It is taken while mu is held and
+	// kept across the socket write after mu is released (lock order: mu,
+	// then wmu), so the reader and the control path never wait on I/O.
+	wmu  sync.Mutex
+	wbuf [maxPacket]byte
 	ts      uint32    // timestamp of the next audio frame
 	tsTime  time.Time // wall-clock time ts is due
 	evSrcTS uint32    // relayed RFC 4733 event being sent, by source timestamp
@@ -227,16 +231,15 @@ func (l *Leg) isClosed() bool {
 // whatever else owns the leg's output: callers that mix sources arbitrate.
 func (l *Leg) WriteAudio(payload []byte, samples uint32, marker bool) error {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.sendAudioLocked(payload, samples, marker)
+	return l.sendAudioUnlock(payload, samples, marker)
 }
 
 // writeAs sends audio from a source (playback, bridge) only while that
 // source owns the leg's output; converted from codec from when needed.
 func (l *Leg) writeAs(owner any, from Codec, payload []byte, samples uint32, marker bool) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.owner != owner {
+		l.mu.Unlock()
 		return
 	}
 	if from != l.codec {
@@ -244,14 +247,15 @@ func (l *Leg) writeAs(owner any, from Codec, payload []byte, samples uint32, mar
 		Transcode(l.scratch[:n], payload[:n], from, l.codec)
 		payload = l.scratch[:n]
 	}
-	_ = l.sendAudioLocked(payload, samples, marker)
+	_ = l.sendAudioUnlock(payload, samples, marker)
 }
 
-// sendAudioLocked keeps the timestamp on the wall clock: after a pause in
+// sendAudioUnlock keeps the timestamp on the wall clock: after a pause in
 // what we send (no prompt, a silent bridge partner, a DTMF event) it jumps
 // by the time elapsed and sets the marker, as a phone does after silence
 // suppression, so the far end's jitter buffer keeps its playout delay.
-func (l *Leg) sendAudioLocked(payload []byte, samples uint32, marker bool) error {
+// Called with mu held; it releases mu (see sendUnlock).
+func (l *Leg) sendAudioUnlock(payload []byte, samples uint32, marker bool) error {
 	now := time.Now()
 	if l.catchUpLocked(now) {
 		marker = true
@@ -259,7 +263,7 @@ func (l *Leg) sendAudioLocked(payload []byte, samples uint32, marker bool) error
 	ts := l.ts
 	l.ts += samples
 	l.tsTime = now.Add(time.Duration(samples) * time.Second / sampleRate)
-	return l.sendLocked(l.codec.PT(), ts, payload, marker)
+	return l.sendUnlock(l.codec.PT(), ts, payload, marker)
 }
 
 const maxLate = 100 * time.Millisecond
@@ -283,8 +287,8 @@ func (l *Leg) catchUpLocked(now time.Time) bool {
 // timestamp) keep one timestamp, as the RFC requires.
 func (l *Leg) writeEventAs(owner any, srcTS uint32, payload []byte, marker bool) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.owner != owner || l.dtmfPT < 0 {
+		l.mu.Unlock()
 		return // the far end takes no telephone-events; the digit was still reported
 	}
 	if !l.evOn || srcTS != l.evSrcTS {
@@ -292,22 +296,28 @@ func (l *Leg) writeEventAs(owner any, srcTS uint32, payload []byte, marker bool)
 		l.evOn, l.evSrcTS, l.evOutTS = true, srcTS, l.ts
 		marker = true
 	}
-	_ = l.sendLocked(uint8(l.dtmfPT), l.evOutTS, payload, marker)
+	evTS := l.evOutTS
 	// The event's duration is time on the stream too: what follows (audio,
 	// the next event) must not reuse its timestamps.
 	if _, _, dur, ok := DecodeEvent(payload); ok {
-		if end := l.evOutTS + uint32(dur); int32(end-l.ts) > 0 {
+		if end := evTS + uint32(dur); int32(end-l.ts) > 0 {
 			l.ts, l.tsTime = end, time.Now()
 		}
 	}
+	_ = l.sendUnlock(uint8(l.dtmfPT), evTS, payload, marker)
 }
 
-// sendLocked marshals into the leg's reused buffer: no allocation.
-func (l *Leg) sendLocked(pt uint8, ts uint32, payload []byte, marker bool) error {
+// sendUnlock is called with mu held and releases it. It marshals into the
+// leg's reused buffer (no allocation) under wmu, then releases mu before
+// the socket write, so a send never blocks the leg's reader or control.
+func (l *Leg) sendUnlock(pt uint8, ts uint32, payload []byte, marker bool) error {
 	r := l.remote
 	if !r.IsValid() || r.Port() == 0 || r.Addr().IsUnspecified() {
+		l.mu.Unlock()
 		return nil // no far end yet, or on hold with c=0.0.0.0
 	}
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
 	l.out.PayloadType = pt
 	l.out.Marker = marker
 	l.out.Timestamp = ts
@@ -315,6 +325,7 @@ func (l *Leg) sendLocked(pt uint8, ts uint32, payload []byte, marker bool) error
 	n, err := l.out.MarshalTo(l.wbuf[:])
 	l.out.Payload = nil
 	if err != nil {
+		l.mu.Unlock()
 		return err
 	}
 	pkt := l.wbuf[:n]
@@ -323,10 +334,12 @@ func (l *Leg) sendLocked(pt uint8, ts uint32, payload []byte, marker bool) error
 		// (and so the keystream) comes from its sequence number.
 		if pkt, err = st.tx.EncryptRTP(l.ebuf[:0], pkt, &l.out.Header); err != nil {
 			l.out.SequenceNumber++
+			l.mu.Unlock()
 			return err
 		}
 	}
 	l.out.SequenceNumber++
+	l.mu.Unlock()
 	if _, err := l.conn.WriteToUDPAddrPort(pkt, r); err != nil {
 		return err
 	}

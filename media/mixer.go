@@ -300,11 +300,11 @@ func (m *Mixer) mixFor(srcs uint32) {
 // have taken it for a while).
 func (l *Leg) writeLinearAs(owner any, pcm []int16, marker bool) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.owner != owner {
+		l.mu.Unlock()
 		return
 	}
 	n := min(len(pcm), len(l.scratch))
 	Encode(l.scratch[:n], pcm[:n], l.codec)
-	_ = l.sendAudioLocked(l.scratch[:n], uint32(n), marker)
+	_ = l.sendAudioUnlock(l.scratch[:n], uint32(n), marker) // releases mu before the socket write
 }

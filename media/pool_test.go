@@ -85,3 +85,30 @@ func TestNewPortPoolErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestPortPoolTotalsKeepReleasedLegs(t *testing.T) {
+	checkGoroutines(t)
+	p, err := NewPortPool("127.0.0.1", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	a, _ := p.Allocate()
+	b, _ := p.Allocate()
+	a.SetRemote(b.LocalAddr(), PCMU, -1)
+	b.SetRemote(a.LocalAddr(), PCMU, -1)
+	for range 3 {
+		if err := a.WriteAudio(make([]byte, 160), 160, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "3 packets received", func() bool { return b.Stats().RxPackets == 3 })
+	if got := p.Stats().Totals; got.TxPackets != 3 || got.RxPackets != 3 {
+		t.Fatalf("live totals %+v", got)
+	}
+	p.Release(a)
+	p.Release(b)
+	if got := p.Stats().Totals; got.TxPackets != 3 || got.RxPackets != 3 || got.RxLost != 0 {
+		t.Fatalf("totals after release %+v", got)
+	}
+}

@@ -41,6 +41,8 @@ func dsn(path string) string {
 		"&_foreign_keys=on&_txlock=immediate"
 }
 
+const maxConns = 4
+
 // Open opens (creating if needed) the database at path and applies every
 // pending migration, so a database from an older Hotline upgrades in place.
 func Open(path string) (*Store, error) {
@@ -54,6 +56,12 @@ func openAt(path string, max int) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Keep connections open: database/sql otherwise keeps only two idle
+	// and re-opens (and re-runs the DSN pragmas) for every burst of
+	// concurrent call-record writes. A few connections are plenty, since
+	// SQLite has one writer; more would only wait in its busy handler.
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	s := &Store{db: db}
 	ctx := context.Background()
 	var mode string
