@@ -3,6 +3,7 @@ package call
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hotline/hotline/acd"
 	"github.com/hotline/hotline/cti"
@@ -46,6 +47,18 @@ type sideLegEvent struct {
 	ev any
 }
 
+// sideRingTimeout: the party did not answer in time.
+type sideRingTimeout struct{}
+
+// sideRingTime is how long a side party rings: the queue's ring timeout
+// (15 s without a queue).
+func (c *Call) sideRingTime() time.Duration {
+	if q := c.sw.queueConfig(c.queue); q != nil && q.RingTimeout.D() > 0 {
+		return q.RingTimeout.D()
+	}
+	return 15 * time.Second
+}
+
 // sides is a call's extra parties and mixer; the call actor owns it.
 type sides struct {
 	plan     mixPlan
@@ -76,6 +89,9 @@ func (c *Call) dialSide(r role, target, reason string) (*sideLeg, error) {
 	s := &sideLeg{id: sideIDBase + c.side.seq, role: r}
 	id := s.id
 	events := func(ev any) { c.post(sideLegEvent{id: id, ev: ev}) }
+	// A phone nobody answers must not keep the caller waiting: the timer's
+	// event is ignored once the party answered or left.
+	time.AfterFunc(c.sideRingTime(), func() { events(sideRingTimeout{}) })
 	ml, err := c.sw.newMediaLeg()
 	if err != nil {
 		return nil, cti.NewError("unavailable", "no media port")
@@ -204,6 +220,10 @@ func (c *Call) onSideLeg(e sideLegEvent) {
 		return
 	}
 	switch ev := e.ev.(type) {
+	case sideRingTimeout:
+		if !s.answered {
+			c.sideGone(s, "no_answer")
+		}
 	case hsip.EvAnswered:
 		if err := c.sw.trunkAnswered(s.media, ev.SDP, s.key); err != nil || c.phase != phaseConnected || c.agent == nil {
 			c.sideGone(s, "unusable")

@@ -435,3 +435,44 @@ func TestCTITransferToFlow(t *testing.T) {
 		t.Errorf("the first agent was not released to wrap-up")
 	}
 }
+
+// A consulted colleague who does not answer: after the queue's ring
+// timeout the consultation fails, the caller is back with the agent, and
+// the colleague is ready again.
+func TestConsultationNotAnswered(t *testing.T) {
+	requirePeers(t, "sipp", "baresip", "tshark")
+	h := startHotline(t, testConfig("60s"))
+	startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 1000))
+	startAgentMode(t, "1001", "alice1001", agent2SIP, agent2Ctl, switchAddr(), agentTone(t, 1500), "manual")
+	waitFor(t, 5*time.Second, "phones ready", func() bool {
+		o := h.Output()
+		return strings.Contains(o, "agent=1002 from=logged_out to=ready") && strings.Contains(o, "agent=1001 from=logged_out to=ready")
+	})
+	cti := dialCTI(t, "127.0.0.1:17070", "sup-secret")
+	if r := cti.cmd(map[string]any{"cmd": "subscribe", "kinds": []string{"agent.connected", "call.consult"}}); r["ok"] != true {
+		t.Fatalf("subscribe: %v", r)
+	}
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 200}, {toneHz: 500, toneMS: 20000}})
+	capt := startCapture(t, callerRTP, callerRTP)
+	done := runSIPpAsync(t, work, "caller.xml", sippArgs("-d", "17000")...)
+	call := waitEvent(t, cti, "agent.connected", "")["call_id"]
+	if r := cti.cmd(map[string]any{"cmd": "attended_transfer", "call": call, "target": "1001"}); r["ok"] != true {
+		t.Fatalf("attended_transfer: %v", r)
+	}
+	waitEvent(t, cti, "call.consult", "ringing")
+	if r := cti.cmd(map[string]any{"cmd": "transfer_complete", "call": call}); r["ok"] != false {
+		t.Errorf("complete before the colleague answered was accepted: %v", r)
+	}
+	start := time.Now()
+	waitEvent(t, cti, "call.consult", "failed:no_answer")
+	if d := time.Since(start); d < 6*time.Second {
+		t.Errorf("the consultation gave up after %v, before the 8 s ring timeout", d)
+	}
+	back := phase{name: "after the unanswered consultation", from: time.Now(), to: time.Now().Add(4 * time.Second)}
+	awaitSIPp(t, done, 30*time.Second, "caller")
+	caller := capt.payloadsTimed(t, fmt.Sprintf("udp.dstport==%d && rtp.p_type==0", callerRTP))
+	expect(t, "caller", back, caller.between(back.inner(time.Second)), map[float64]bool{1000: true, 440: false})
+	if !strings.Contains(h.Output(), "agent=1001 from=not_ready to=ready") {
+		t.Errorf("the colleague was not made ready again")
+	}
+}
