@@ -30,6 +30,7 @@ unit:
 	$(GO) test -count=1 -timeout 300s $$($(GO) list ./... | grep -v /itest)
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzLoadBytes -fuzztime 5s ./config
 	$(GO) test -count=1 -run '^$$' -fuzz FuzzParse -fuzztime 5s ./sip/sdp
+	$(GO) test -count=1 -run '^$$' -fuzz FuzzRequestFault -fuzztime 5s ./sip
 
 integration: build
 	HOTLINE_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -p 1 -timeout 600s -v ./itest 2>&1 | tee itest.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go'; exit $${PIPESTATUS[0]}
@@ -43,6 +44,7 @@ FUZZTIME ?= 60s
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoadBytes -fuzztime $(FUZZTIME) ./config
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./sip/sdp
+	$(GO) test -run '^$$' -fuzz FuzzRequestFault -fuzztime $(FUZZTIME) ./sip
 	$(GO) test -run '^$$' -fuzz FuzzEngine -fuzztime $(FUZZTIME) ./acd
 
 ## prompts: regenerate the built-in prompt set (needs espeak-ng and sox)

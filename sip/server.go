@@ -138,7 +138,8 @@ func New(cfg Config, h Handler) (*Server, error) {
 	srv.OnUpdate(s.handleUpdate)
 	srv.OnRequest(sip.REFER, s.handleRefer)
 	srv.OnNoRoute(func(req *sip.Request, tx sip.ServerTransaction) {
-		s.respond(req, tx, 405, "Method Not Allowed", nil, sip.NewHeader("Allow", allowed))
+		code, reason := unservedStatus(req.Method.String())
+		s.respond(req, tx, code, reason, nil, sip.NewHeader("Allow", allowed))
 	})
 	return s, nil
 }
@@ -257,6 +258,9 @@ func (s *Server) respond(req *sip.Request, tx sip.ServerTransaction, code int, r
 }
 
 func (s *Server) handleOptions(req *sip.Request, tx sip.ServerTransaction) {
+	if s.refuse(req, tx) {
+		return
+	}
 	s.respond(req, tx, 200, "OK", nil,
 		sip.NewHeader("Allow", allowed),
 		sip.NewHeader("Accept", "application/sdp, application/dtmf-relay, application/dtmf"))
@@ -318,6 +322,9 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 			s.challenge(req, tx, err, user)
 			return
 		}
+	}
+	if s.refuse(req, tx) {
+		return
 	}
 	if ct := req.ContentType(); req.Body() != nil && len(req.Body()) > 0 && (ct == nil || !strings.Contains(strings.ToLower(ct.Value()), "application/sdp")) {
 		s.respond(req, tx, 415, "Unsupported Media Type", nil, sip.NewHeader("Accept", "application/sdp"))
