@@ -239,7 +239,9 @@ func (c *Call) onCallerLeg(ev any) {
 		}
 		c.callerGone(cause)
 	case hsip.EvAckTimeout:
-		c.end("switch", "no_ack", "failed")
+		// The caller never confirmed our answer: end the call like a hang-up
+		// (queue slot and any agent freed), as the switch's doing, with BYE.
+		c.callerLeft("switch", "no_ack")
 	case hsip.EvDTMF:
 		c.onDigit(e.Digit)
 	case hsip.EvReInvite:
@@ -250,28 +252,35 @@ func (c *Call) onCallerLeg(ev any) {
 }
 
 // callerGone handles the caller hanging up in any phase.
-func (c *Call) callerGone(cause string) {
+func (c *Call) callerGone(cause string) { c.callerLeft("caller", cause) }
+
+// callerLeft ends the call in any phase when the caller's leg is gone,
+// by their hang-up (side caller) or found dead by the switch.
+func (c *Call) callerLeft(side, cause string) {
 	switch c.phase {
 	case phaseIVR:
 		disp := "abandoned"
+		if side != "caller" {
+			disp = "failed"
+		}
 		if c.vm != nil {
 			disp = "self_served" // hanging up is how a voicemail ends
 		}
 		if c.ivr != nil {
 			c.runIVR(c.ivr.Input(c.sw.now(), ivr.Hangup{}))
 		}
-		c.end("caller", cause, disp)
+		c.end(side, cause, disp)
 	case phaseQueued:
 		c.sw.acd.post(acdCallerLeft(c.id))
 		c.cancelOffers("caller_left")
-		c.end("caller", cause, "abandoned")
+		c.end(side, cause, "abandoned")
 	case phaseConnected:
 		c.hangupAgent()
-		c.end("caller", cause, "answered")
+		c.end(side, cause, "answered")
 	case phaseSurvey:
-		c.end("caller", cause, "answered")
+		c.end(side, cause, "answered")
 	default:
-		c.end("caller", cause, "")
+		c.end(side, cause, "")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -82,18 +83,19 @@ func runSIPpVariant(t *testing.T, work, scenario, old, new string, args ...strin
 	if err := os.WriteFile(filepath.Join(work, name), bytes.Replace(src, []byte(old), []byte(new), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	cmd := exec.Command("sipp", append([]string{"-sf", name, "-nostdin", "-trace_err", "-timeout", "60s"}, args...)...)
+	cmd.Dir = work
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	done := make(chan error, 1)
 	go func() {
-		cmd := exec.Command("sipp", append([]string{"-sf", name, "-nostdin", "-trace_err", "-timeout", "60s"}, args...)...)
-		cmd.Dir = work
-		t.Cleanup(func() {
-			if cmd.Process != nil {
-				_ = cmd.Process.Kill()
-			}
-		})
-		out, err := cmd.CombinedOutput()
+		err := cmd.Wait()
 		if err != nil {
-			err = fmt.Errorf("%s: %v\n%s", name, err, tail(string(out), 2000))
+			err = fmt.Errorf("%s: %v\n%s", name, err, tail(out.String(), 2000))
 		}
 		done <- err
 	}()
@@ -109,4 +111,57 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+var sippRetrans = regexp.MustCompile(`200 <-+\s+\d+\s+(\d+)`)
+
+// withT1 shortens the SIP timer T1 so that 64*T1 timeouts take seconds.
+func withT1(cfg, t1 string) string {
+	return strings.Replace(cfg, "    public_ip: 127.0.0.1\n", "    public_ip: 127.0.0.1\n    t1: "+t1+"\n", 1)
+}
+
+// A caller whose ACK never arrives: the switch retransmits its 200, gives
+// up after 64*T1, hangs up both sides with BYE and frees the agent who had
+// taken the call; the record says no_ack.
+func TestLostACKEndsCallAndFreesAgent(t *testing.T) {
+	requirePeers(t, "sipp", "baresip")
+	h := startHotline(t, withT1(testConfig("60s"), "100ms")) // 64*T1 = 6.4 s
+	agent := startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 1000))
+	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 200}, {toneHz: 500, toneMS: 8000}})
+	done := make(chan string, 1)
+	go func() {
+		out, err := runSIPp(t, work, "caller_noack.xml", sippArgs("-key", "ani", "5550404")...)
+		if err != nil {
+			out = "FAILED: " + err.Error() + "\n" + out
+		}
+		done <- out
+	}()
+	waitFor(t, 10*time.Second, "the agent connected", func() bool { return strings.Contains(h.Output(), "msg=connected") })
+	var out string
+	select {
+	case out = <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the caller that never ACKs is still waiting for the switch's BYE")
+	}
+	if strings.HasPrefix(out, "FAILED") {
+		t.Fatalf("the caller that never ACKs (it must get a BYE): %s", tail(out, 2000))
+	}
+	// SIPp's screen: "200 <---------- messages retrans ...": the switch retransmitted its answer.
+	if m := sippRetrans.FindStringSubmatch(out); m == nil || m[1] == "0" {
+		t.Errorf("no retransmission of the unacknowledged 200 seen by the caller:\n%s", tail(out, 1500))
+	}
+	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
+	c := callsByANI(t, h.db)["5550404"]
+	if c.HangupCause != "no_ack" || c.HangupSide != "switch" || c.Disposition != "answered" || c.AgentID != "1002" {
+		t.Errorf("record: cause %q side %q disposition %q agent %q", c.HangupCause, c.HangupSide, c.Disposition, c.AgentID)
+	}
+	if d := c.EndedAt.Sub(c.ArrivedAt); d < 6*time.Second || d > 10*time.Second {
+		t.Errorf("gave up after %v, want 64*T1 = 6.4 s", d)
+	}
+	waitFor(t, 5*time.Second, "the agent freed", func() bool {
+		return strings.Contains(h.Output(), "agent=1002 from=talking to=wrap_up") &&
+			strings.Contains(h.Output(), "agent=1002 from=wrap_up to=ready")
+	})
+	waitFor(t, 5*time.Second, "the agent's phone hung up", func() bool { return strings.Contains(agent.Output(), "session closed") })
 }

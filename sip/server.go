@@ -50,6 +50,10 @@ type Config struct {
 	RatePerSource int
 	Logger        *slog.Logger
 	Now           func() time.Time
+
+	// T1 paces SIP retransmissions and timeouts (default 500ms); it is
+	// process-wide in the SIP stack, so it is applied by New only.
+	T1 time.Duration
 }
 
 // Handler receives what the SIP layer cannot decide alone.
@@ -98,6 +102,9 @@ func New(cfg Config, h Handler) (*Server, error) {
 	}
 	if cfg.Realm == "" {
 		cfg.Realm = "hotline"
+	}
+	if cfg.T1 > 0 {
+		sip.SetTimers(cfg.T1, sip.T2, sip.T4)
 	}
 	s := &Server{udpConns: map[string]net.PacketConn{}}
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("Hotline"), sipgo.WithUserAgentHostname(cfg.PublicIP),
