@@ -192,16 +192,7 @@ func (c *Call) checkMedia() {
 
 // deadCaller ends a call whose caller is gone without a BYE (silent RTP,
 // an expired session timer): the switch hangs up, the agent is freed.
-func (c *Call) deadCaller(cause string) {
-	disp := map[phase]string{phaseQueued: "abandoned", phaseConnected: "answered", phaseSurvey: "answered"}[c.phase]
-	if c.phase == phaseQueued {
-		c.sw.acd.post(acdCallerLeft(c.id))
-	}
-	if c.phase == phaseConnected {
-		c.hangupAgent()
-	}
-	c.end("switch", cause, disp)
-}
+func (c *Call) deadCaller(cause string) { c.callerLeft("switch", cause) }
 
 func (c *Call) handle(ev any) {
 	switch e := ev.(type) {
@@ -250,7 +241,9 @@ func (c *Call) onCallerLeg(ev any) {
 		}
 		c.callerGone(cause)
 	case hsip.EvAckTimeout:
-		c.end("switch", "no_ack", "failed")
+		// The caller never confirmed our answer: end the call like a hang-up
+		// (queue slot and any agent freed), as the switch's doing, with BYE.
+		c.callerLeft("switch", "no_ack")
 	case hsip.EvSessionExpired:
 		c.deadCaller("session_expired")
 	case hsip.EvDTMF:
@@ -263,28 +256,35 @@ func (c *Call) onCallerLeg(ev any) {
 }
 
 // callerGone handles the caller hanging up in any phase.
-func (c *Call) callerGone(cause string) {
+func (c *Call) callerGone(cause string) { c.callerLeft("caller", cause) }
+
+// callerLeft ends the call in any phase when the caller's leg is gone,
+// by their hang-up (side caller) or found dead by the switch.
+func (c *Call) callerLeft(side, cause string) {
 	switch c.phase {
 	case phaseIVR:
 		disp := "abandoned"
+		if side != "caller" {
+			disp = "failed"
+		}
 		if c.vm != nil {
 			disp = "self_served" // hanging up is how a voicemail ends
 		}
 		if c.ivr != nil {
 			c.runIVR(c.ivr.Input(c.sw.now(), ivr.Hangup{}))
 		}
-		c.end("caller", cause, disp)
+		c.end(side, cause, disp)
 	case phaseQueued:
 		c.sw.acd.post(acdCallerLeft(c.id))
 		c.cancelOffers("caller_left")
-		c.end("caller", cause, "abandoned")
+		c.end(side, cause, "abandoned")
 	case phaseConnected:
 		c.hangupAgent()
-		c.end("caller", cause, "answered")
+		c.end(side, cause, "answered")
 	case phaseSurvey:
-		c.end("caller", cause, "answered")
+		c.end(side, cause, "answered")
 	default:
-		c.end("caller", cause, "")
+		c.end(side, cause, "")
 	}
 }
 

@@ -86,6 +86,10 @@ type SIPConfig struct {
 	// CAFile (PEM, relative to the config file) verifies carriers reached
 	// over TLS (trunks[].outbound.transport: tls); default the system's roots.
 	CAFile string `yaml:"ca_file"`
+	// T1 is the SIP round-trip estimate that paces retransmissions and
+	// timeouts (RFC 3261 §17: an unacknowledged answer is given up after
+	// 64*T1); default 500ms, 50ms..5s; read at start only.
+	T1 Duration `yaml:"t1"`
 }
 
 // Listen is one SIP listening socket.
@@ -359,6 +363,9 @@ func (c *Config) applyDefaults(present map[keyPath]bool) {
 	}
 	if s.SIP.BanAfter == 0 {
 		s.SIP.BanAfter = 5
+	}
+	if s.SIP.T1 == 0 {
+		s.SIP.T1 = Duration(500 * time.Millisecond)
 	}
 	if s.SIP.BanFor == 0 {
 		s.SIP.BanFor = Duration(5 * time.Minute)

@@ -139,6 +139,9 @@ func (v *validator) server() {
 	} else if hi <= lo {
 		v.add(at("server", "rtp", "port_max"), ErrInvalid, "port_max %d must be greater than port_min %d", hi, lo)
 	}
+	if t1 := s.SIP.T1.D(); t1 < 50*time.Millisecond || t1 > 5*time.Second {
+		v.add(at("server", "sip", "t1"), ErrInvalid, "t1 %s must be between 50ms and 5s", t1)
+	}
 	if s.SIP.RatePerSource < 1 {
 		v.add(at("server", "sip", "rate_per_source"), ErrInvalid, "rate_per_source must be at least 1")
 	}

@@ -120,6 +120,9 @@ type InboundLeg struct {
 	ended    bool
 	txDone   chan struct{}
 	txOnce   sync.Once
+	acked    chan struct{} // closed by the ACK of our 200
+	ackOnce  sync.Once
+	lostOnce sync.Once // EvAckTimeout is reported once
 }
 
 func newInboundLeg(s *Server, trunk string, req *sip.Request, tx sip.ServerTransaction, ds *sipgo.DialogServerSession) *InboundLeg {
@@ -127,7 +130,7 @@ func newInboundLeg(s *Server, trunk string, req *sip.Request, tx sip.ServerTrans
 		s: s, ds: ds, tx: tx, Trunk: trunk,
 		DNIS: req.Recipient.User, SIPCallID: req.CallID().Value(),
 		Offer: req.Body(), Source: req.Source(), Transport: req.Transport(),
-		txDone: make(chan struct{}), refreshCh: make(chan struct{}, 1),
+		txDone: make(chan struct{}), refreshCh: make(chan struct{}, 1), acked: make(chan struct{}),
 	}
 	if f := req.From(); f != nil {
 		l.ANI = f.Address.User
@@ -183,15 +186,45 @@ func (l *InboundLeg) Answer(sdp []byte) error {
 			}
 		}
 		if err := l.ds.WriteResponse(res); err != nil {
-			l.s.log.Warn("answer not acknowledged", "call_id", l.SIPCallID, "error", err)
-			l.emit(EvAckTimeout{})
+			l.ackLost(err.Error())
 			return
 		}
 		if l.st != nil {
 			go l.watchSession()
 		}
 	}()
+	// The stack retransmits the 200 but never gives up on a missing ACK by
+	// itself (RFC 3261 §13.3.1.4: after 64*T1 the session must be ended).
+	go func() {
+		t := time.NewTimer(64 * sip.T1)
+		defer t.Stop()
+		select {
+		case <-l.acked:
+		case <-t.C:
+			l.ackLost("no ACK within 64*T1")
+		}
+	}()
 	return nil
+}
+
+// ackLost reports (once) that the caller never acknowledged our answer,
+// unless the leg ended otherwise meanwhile (a BYE ends the wait too).
+func (l *InboundLeg) ackLost(why string) {
+	select {
+	case <-l.acked:
+		return
+	default:
+	}
+	l.mu.Lock()
+	ended := l.ended
+	l.mu.Unlock()
+	if ended {
+		return
+	}
+	l.lostOnce.Do(func() {
+		l.s.log.Warn("answer not acknowledged", "call_id", l.SIPCallID, "error", why)
+		l.emit(EvAckTimeout{})
+	})
 }
 
 // Reject sends a final error response to an unanswered INVITE.
@@ -235,7 +268,9 @@ func (l *InboundLeg) Hangup() {
 }
 
 func (l *InboundLeg) onAck(req *sip.Request, tx sip.ServerTransaction) {
-	_ = l.ds.ReadAck(req, tx)
+	if l.ds.ReadAck(req, tx) == nil {
+		l.ackOnce.Do(func() { close(l.acked) })
+	}
 }
 
 func (l *InboundLeg) onBye(req *sip.Request, tx sip.ServerTransaction) {

@@ -37,7 +37,10 @@ func TestMalformedRequestsGet4xxAndServerGoesOn(t *testing.T) {
 		{"bad CSeq", "OPTIONS sip:x@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP LOCAL;branch=z9hG4bK1\nFrom: <sip:a@b>;tag=1\nTo: <sip:x@127.0.0.1>\nCall-ID: m1\nCSeq: abc OPTIONS\nMax-Forwards: 70\nContent-Length: 0\n\n", "SIP/2.0 400"},
 		{"no Call-ID", "OPTIONS sip:x@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP LOCAL;branch=z9hG4bK2\nFrom: <sip:a@b>;tag=1\nTo: <sip:x@127.0.0.1>\nCSeq: 1 OPTIONS\nMax-Forwards: 70\nContent-Length: 0\n\n", "SIP/2.0 400"},
 		{"bad Content-Length", "OPTIONS sip:x@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP LOCAL;branch=z9hG4bK3\nFrom: <sip:a@b>;tag=1\nTo: <sip:x@127.0.0.1>\nCall-ID: m3\nCSeq: 1 OPTIONS\nMax-Forwards: 70\nContent-Length: x\n\n", "SIP/2.0 400"},
-		{"unknown method", "FOO sip:x@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP LOCAL;branch=z9hG4bK4\nFrom: <sip:a@b>;tag=1\nTo: <sip:x@127.0.0.1>\nCall-ID: m4\nCSeq: 1 FOO\nMax-Forwards: 70\nContent-Length: 0\n\n", "SIP/2.0 405"},
+		{"unknown method", "FOO sip:x@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP LOCAL;branch=z9hG4bK4\nFrom: <sip:a@b>;tag=1\nTo: <sip:x@127.0.0.1>\nCall-ID: m4\nCSeq: 1 FOO\nMax-Forwards: 70\nContent-Length: 0\n\n", "SIP/2.0 501"},
+		{"method not served", "SUBSCRIBE sip:x@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP LOCAL;branch=z9hG4bK5\nFrom: <sip:a@b>;tag=1\nTo: <sip:x@127.0.0.1>\nCall-ID: m5\nCSeq: 1 SUBSCRIBE\nMax-Forwards: 70\nContent-Length: 0\n\n", "SIP/2.0 405"},
+		{"unsupported version", "OPTIONS sip:x@127.0.0.1 SIP/3.0\nVia: SIP/3.0/UDP LOCAL;branch=z9hG4bK6\nFrom: <sip:a@b>;tag=1\nTo: <sip:x@127.0.0.1>\nCall-ID: m6\nCSeq: 1 OPTIONS\nContent-Length: 0\n\n", "SIP/2.0 505"},
+		{"required extension", "OPTIONS sip:x@127.0.0.1 SIP/2.0\nVia: SIP/2.0/UDP LOCAL;branch=z9hG4bK7\nFrom: <sip:a@b>;tag=1\nTo: <sip:x@127.0.0.1>\nCall-ID: m7\nCSeq: 1 OPTIONS\nRequire: foo\nContent-Length: 0\n\n", "SIP/2.0 420"},
 	}
 	for _, c := range cases {
 		if got := rawExchange(t, addr, c.msg); !strings.HasPrefix(got, c.want) {

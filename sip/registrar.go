@@ -109,6 +109,9 @@ func (s *Server) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(req, tx, 503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "5"))
 		return
 	}
+	if s.refuse(req, tx) {
+		return
+	}
 	user, err := s.digest.verify(authorization(req), "REGISTER", s.agentPassword)
 	if err != nil {
 		s.challenge(req, tx, err, user)

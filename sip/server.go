@@ -57,6 +57,10 @@ type Config struct {
 	Timers TimerConfig
 	Logger *slog.Logger
 	Now    func() time.Time
+
+	// T1 paces SIP retransmissions and timeouts (default 500ms); it is
+	// process-wide in the SIP stack, so it is applied by New only.
+	T1 time.Duration
 }
 
 // Handler receives what the SIP layer cannot decide alone.
@@ -108,6 +112,9 @@ func New(cfg Config, h Handler) (*Server, error) {
 	if cfg.Realm == "" {
 		cfg.Realm = "hotline"
 	}
+	if cfg.T1 > 0 {
+		sip.SetTimers(cfg.T1, sip.T2, sip.T4)
+	}
 	s := &Server{udpConns: map[string]net.PacketConn{}}
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("Hotline"), sipgo.WithUserAgentHostname(cfg.PublicIP),
 		sipgo.WithUserAgenTLSConfig(&tls.Config{RootCAs: cfg.TLSRoots, MinVersion: tls.VersionTLS12}),
@@ -148,7 +155,8 @@ func New(cfg Config, h Handler) (*Server, error) {
 	srv.OnUpdate(s.handleUpdate)
 	srv.OnRequest(sip.REFER, s.handleRefer)
 	srv.OnNoRoute(func(req *sip.Request, tx sip.ServerTransaction) {
-		s.respond(req, tx, 405, "Method Not Allowed", nil, sip.NewHeader("Allow", allowed))
+		code, reason := unservedStatus(req.Method.String())
+		s.respond(req, tx, code, reason, nil, sip.NewHeader("Allow", allowed))
 	})
 	return s, nil
 }
@@ -279,6 +287,9 @@ func (s *Server) respond(req *sip.Request, tx sip.ServerTransaction, code int, r
 }
 
 func (s *Server) handleOptions(req *sip.Request, tx sip.ServerTransaction) {
+	if s.refuse(req, tx) {
+		return
+	}
 	s.respond(req, tx, 200, "OK", nil,
 		sip.NewHeader("Allow", allowed),
 		sip.NewHeader("Accept", "application/sdp, application/dtmf-relay, application/dtmf"))
@@ -345,6 +356,9 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 			s.challenge(req, tx, err, user)
 			return
 		}
+	}
+	if s.refuse(req, tx) {
+		return
 	}
 	if ct := req.ContentType(); req.Body() != nil && len(req.Body()) > 0 && (ct == nil || !strings.Contains(strings.ToLower(ct.Value()), "application/sdp")) {
 		s.respond(req, tx, 415, "Unsupported Media Type", nil, sip.NewHeader("Accept", "application/sdp"))
