@@ -268,7 +268,6 @@ func (sw *Switch) serveCTI() (func(), error) {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	metrics, stopMetrics := sw.metricsHandler()
 	mux.Handle("/metrics", metrics)
-	sw.registerWeb(mux)
 	if cfg.Server.HTTP.PProf {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)

@@ -3,7 +3,6 @@ package call
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -79,7 +78,7 @@ func (c switchCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, q := range snap.Queues {
 		var longest float64
 		for _, cl := range q.Callers {
-			longest = max(longest, (cl.Wait + time.Since(snap.At)).Seconds()) // the engine's clock stops between events
+			longest = max(longest, cl.Wait.Seconds())
 		}
 		ch <- prometheus.MustNewConstMetric(descWaiting, prometheus.GaugeValue, float64(len(q.Callers)), q.Name)
 		ch <- prometheus.MustNewConstMetric(descLongest, prometheus.GaugeValue, longest, q.Name)

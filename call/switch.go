@@ -46,11 +46,9 @@ type Switch struct {
 	sched      *callbackScheduler
 	outLimit   *outLimiter
 	confPath   string
-	stopSweep  chan struct{}              // recording retention and alerts
+	stopSweep  chan struct{}              // recording retention
 	ctiSrv     atomic.Pointer[cti.Server] // for /metrics
-	stats      boardStats                 // the wallboard's figures, cached
-	alertEval  alertState
-	reloadMu   sync.Mutex // one reload at a time (SIGHUP and CTI)
+	reloadMu   sync.Mutex                 // one reload at a time (SIGHUP and CTI)
 }
 
 // Options are the switch's rarely changed knobs.
@@ -120,7 +118,6 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Switch, error) {
 	go a.run()
 	sw.stopSweep = make(chan struct{})
 	go sw.retentionLoop(sw.stopSweep)
-	go sw.alertLoop(sw.stopSweep)
 	if err := sw.startCallbacks(ctx); err != nil {
 		_ = sw.Shutdown(ctx)
 		return nil, fmt.Errorf("callbacks: %w", err)

@@ -39,9 +39,6 @@ type Config struct {
 	// DialRules are the only way a call leaves through a trunk (toll-fraud
 	// guard): who may dial which numbers, through which trunk.
 	DialRules []DialRule `yaml:"dial_rules"`
-	// Alerts are the agent thresholds of the wallboard's alerts (queue
-	// thresholds are per queue).
-	Alerts AlertsConfig `yaml:"alerts"`
 	// OutboundLimits cap calls leaving through trunks beyond the dial rules.
 	OutboundLimits OutboundLimits `yaml:"outbound_limits"`
 	CTI            CTIConfig      `yaml:"cti"`
@@ -141,13 +138,6 @@ type Outbound struct {
 	CallerID  string `yaml:"caller_id"` // number presented to the customer; required
 }
 
-// AlertsConfig raises an alert for an agent too long not ready or in
-// wrap-up (0: no alert).
-type AlertsConfig struct {
-	NotReady Duration `yaml:"not_ready"`
-	WrapUp   Duration `yaml:"wrap_up"`
-}
-
 // OutboundLimits cap outbound calls (click-to-call and IVR transfers to
 // outside numbers) for everyone together and per dialler (an agent or an IVR
 // flow); 0 means no cap.
@@ -221,19 +211,13 @@ type Queue struct {
 	Overflow       []OverflowRule    `yaml:"overflow"`         // applied in order as wait time grows
 	ExitKeys       map[string]string `yaml:"exit_keys"`        // DTMF digit -> flow
 	AnnounceEvery  Duration          `yaml:"announce_every"`   // position announcement period; 0 = never
-	NoAnswerLimit  int               `yaml:"no_answer_limit"`  // missed rings before an agent is paused; 0 = never
-	Record         bool              `yaml:"record"`           // record every answered call of this queue
+	NoAnswerLimit  int               `yaml:"no_answer_limit"`
+	Record         bool              `yaml:"record"` // record every answered call of this queue
 	// CallbackKey lets a waiting caller press it to be called back at their
 	// number, keeping their place; CallbackTrunk (with outbound) places it.
 	CallbackKey   string `yaml:"callback_key"`
 	CallbackTrunk string `yaml:"callback_trunk"`
-	Survey        string `yaml:"survey"` // flow the caller enters after the agent hangs up; "" = none
-	// Service level: answered within SLThreshold (default 20s) counts;
-	// SLTarget (percent, e.g. 80) is the goal the wallboard alerts on, and
-	// AlertWait alerts when a caller has waited longer (0: no alert).
-	SLThreshold Duration `yaml:"sl_threshold"`
-	SLTarget    int      `yaml:"sl_target"`
-	AlertWait   Duration `yaml:"alert_wait"`
+	Survey        string `yaml:"survey"` // flow the caller enters after the agent hangs up; "" = none  // missed rings before an agent is paused; 0 = never
 }
 
 // VIPRule raises the priority of callers whose number matches.

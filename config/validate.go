@@ -283,11 +283,7 @@ func (v *validator) queues() {
 		if !slices.Contains(Strategies, q.Strategy) {
 			v.add(at("queues", i, "strategy"), ErrInvalid, "unknown strategy %q (want one of %s)", q.Strategy, strings.Join(Strategies, ", "))
 		}
-		if q.SLTarget < 0 || q.SLTarget > 100 {
-			v.add(at("queues", i, "sl_target"), ErrInvalid, "sl_target %d is a percentage (0-100)", q.SLTarget)
-		}
-		for key, d := range map[string]Duration{"ring_timeout": q.RingTimeout, "wrap_up": q.WrapUp, "max_wait": q.MaxWait,
-			"announce_every": q.AnnounceEvery, "sl_threshold": q.SLThreshold, "alert_wait": q.AlertWait} {
+		for key, d := range map[string]Duration{"ring_timeout": q.RingTimeout, "wrap_up": q.WrapUp, "max_wait": q.MaxWait, "announce_every": q.AnnounceEvery} {
 			if d < 0 {
 				v.add(at("queues", i, key), ErrInvalid, "duration may not be negative")
 			}
@@ -398,11 +394,6 @@ func (v *validator) dialRules() {
 		}
 		if r.MaxConcurrent < 0 {
 			v.add(append(p, "max_concurrent"), ErrInvalid, "max_concurrent may not be negative")
-		}
-	}
-	for key, d := range map[string]Duration{"not_ready": v.cfg.Alerts.NotReady, "wrap_up": v.cfg.Alerts.WrapUp} {
-		if d < 0 {
-			v.add(at("alerts", key), ErrInvalid, "duration may not be negative")
 		}
 	}
 	ol := v.cfg.OutboundLimits

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hotline/hotline/ivr"
-	"github.com/hotline/hotline/report"
 	"github.com/hotline/hotline/store"
 )
 
@@ -46,11 +45,12 @@ func ivrCmd() *cobra.Command {
 }
 
 func parseWhen(s string) (time.Time, error) {
-	t, err := report.ParseWhen(s)
-	if err != nil {
-		return t, fmt.Errorf("time %v", err)
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
 	}
-	return t, nil
+	return time.Time{}, fmt.Errorf("--at %q: want 2026-12-25T09:00 or RFC 3339", s)
 }
 
 func callsCmd() *cobra.Command {
