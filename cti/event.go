@@ -28,6 +28,8 @@ const (
 	KindSurveyAnswered    = "survey.answered"
 	KindDispositionSet    = "disposition.set"
 	KindSecurityDenied    = "security.denied"
+	KindAlertRaised       = "alert.raised"  // a wallboard threshold crossed (reason: the alert kind)
+	KindAlertCleared      = "alert.cleared" // …and back within it
 )
 
 // Kinds lists every event kind of protocol version 1.
@@ -37,6 +39,7 @@ var Kinds = []string{
 	KindAgentOffered, KindAgentConnected, KindAgentRingNoAnswer, KindAgentCompleted, KindAgentState,
 	KindCallHeld, KindCallUnheld, KindCallTransferred, KindCallEnded,
 	KindQueueStats, KindSurveyAnswered, KindDispositionSet, KindSecurityDenied,
+	KindAlertRaised, KindAlertCleared,
 }
 
 // Event is one state change of the switch. The publisher fills in the full
