@@ -183,7 +183,7 @@ type AgentSnapshot struct {
 	Queue   string
 	OfferID uint64
 	Misses  int
-	Pending string // not-ready reason to apply after the call
+	Pending string   // not-ready reason to apply after the call
 	Queues  []string // queues the agent is a member of (skills, overflow included)
 }
 

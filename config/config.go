@@ -37,7 +37,7 @@ type Config struct {
 	DialRules []DialRule `yaml:"dial_rules"`
 	CTI       CTIConfig  `yaml:"cti"`
 	Wallboard Wallboard  `yaml:"wallboard"` // live board and threshold alerts (alerts.go)
-	BaseDir   string     `yaml:"-"` // directory of the file; "" for the embedded default
+	BaseDir   string     `yaml:"-"`         // directory of the file; "" for the embedded default
 }
 
 // ServerConfig is the `server` section.

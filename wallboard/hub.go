@@ -86,8 +86,8 @@ func sameAlerts(a, b []alert.Alert) bool {
 // cannot keep up is dropped (its page reconnects and starts from a
 // snapshot); the publisher never waits for a browser.
 type Hub struct {
-	mu   sync.Mutex
-	cur  State
+	mu    sync.Mutex
+	cur   State
 	subs  map[chan []byte]struct{}
 	clock func() time.Time
 }
