@@ -94,7 +94,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 
 var loginTmpl = template.Must(template.New("login").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Hotline wallboard — sign in</title>
-<link rel="stylesheet" href="/wallboard/static/board.css"></head>
+<link rel="icon" href="/wallboard/static/favicon.svg"><link rel="stylesheet" href="/wallboard/static/board.css"></head>
 <body class="login"><form method="post" action="/wallboard/login">
 <h1>Hotline wallboard</h1>
 <p>Sign in with a supervisor or admin CTI token.</p>

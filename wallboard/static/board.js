@@ -78,9 +78,9 @@
           el('div', {}, el('span', { class: 'n longest', 'data-oldest': q.oldest_ms }, dur(q.oldest_ms ? now() - q.oldest_ms : 0)),
             el('span', { class: 'l' }, 'longest wait'))),
         el('div', { class: 'agents' }, byState),
-        el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, `SL ${q.sl_threshold_s} s`), el('th', {}, 'SL'),
+        el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, `T = ${q.sl_threshold_s} s`), el('th', {}, 'SL'),
           el('th', {}, 'ASA'), el('th', {}, 'Abandon'), el('th', {}, 'Offered'), el('th', {}, 'Answered'), el('th', {}, 'Abandoned'))),
-        el('tbody', {}, figures('today', q.today, q), figures(`last ${Math.round(rollingS / 60)} min`, q.rolling, q)))));
+        el('tbody', {}, figures('today', q.today, q), figures(`${Math.round(rollingS / 60)} min`, q.rolling, q)))));
     }
     const tb = $('#agents tbody');
     tb.replaceChildren();
@@ -97,7 +97,7 @@
     if (alerts.length === 0) al.append(el('li', { class: 'none' }, 'No alerts'));
     for (const a of alerts) {
       al.append(el('li', { class: 'alert', 'data-kind': a.kind, 'data-queue': a.queue || '', 'data-agent': a.agent_id || '' },
-        alertText(a), el('span', { class: 'since' }, ` (for ${dur(now() - Date.parse(a.since))})`)));
+        alertText(a), el('span', { class: 'since', 'data-since': Date.parse(a.since) }, ` (for ${dur(now() - Date.parse(a.since))})`)));
     }
     $('#log').replaceChildren(...log.map((l) => el('li', {}, l)));
   }
@@ -110,6 +110,7 @@
     for (const e of document.querySelectorAll('#agents .time')) {
       const s = +e.dataset.since; if (s) e.textContent = dur(t - s);
     }
+    for (const e of document.querySelectorAll('#alert-list .since')) e.textContent = ` (for ${dur(t - +e.dataset.since)})`;
     $('#clock').textContent = new Date(t).toLocaleTimeString();
   }
 
