@@ -8,12 +8,13 @@ import (
 
 	"github.com/hotline/hotline/alert"
 	"github.com/hotline/hotline/cti"
+	"github.com/hotline/hotline/reportapi"
 	"github.com/hotline/hotline/store"
 	"github.com/hotline/hotline/wallboard"
 )
 
 // The switch's web side beyond the CTI: the live wallboard with its
-// threshold alerts. Tokens are read from the live configuration on every
+// threshold alerts, and the report API. Tokens are read from the live configuration on every
 // request, so a reload adds or revokes access at once.
 
 func (sw *Switch) webTokens() []cti.Token {
@@ -30,6 +31,8 @@ func (sw *Switch) webTokens() []cti.Token {
 func (sw *Switch) registerWeb(mux *http.ServeMux) func() {
 	hub := wallboard.NewHub(sw.now)
 	wallboard.NewServer(hub, sw.webTokens).Register(mux)
+	(&reportapi.Server{St: sw.store, Tokens: sw.webTokens, Teams: func() map[string]string { return sw.cfg().Teams() },
+		Now: sw.now, Loc: time.Local, Log: sw.log}).Register(mux)
 	return sw.runBoard(hub)
 }
 

@@ -143,7 +143,9 @@ func TestIVRReportGolden(t *testing.T) {
 	evs, flows := ivrHistory()
 	o := Options{From: at("2026-11-22T23:30:00"), To: at("2026-11-23T01:00:00"), Interval: 30 * time.Minute}
 	rows := IVRReport(evs, flows, o)
-	main0 := find(t, rows, func(r IVRRow) bool { return r.Flow == "main" && r.Node == "" && r.Start.Equal(at("2026-11-22T23:30:00")) })
+	main0 := find(t, rows, func(r IVRRow) bool {
+		return r.Flow == "main" && r.Node == "" && r.Start.Equal(at("2026-11-22T23:30:00"))
+	})
 	if main0.Sessions != 2 || main0.ToQueue != 2 || main0.SelfServiceRate != 0 {
 		t.Errorf("main 23:30 = %+v", main0)
 	}
@@ -151,7 +153,9 @@ func TestIVRReportGolden(t *testing.T) {
 	if menu0.Sessions != 2 || menu0.DigitsText() != "1:1 2:1 9:1" {
 		t.Errorf("menu 23:30 = %+v", menu0)
 	}
-	main1 := find(t, rows, func(r IVRRow) bool { return r.Flow == "main" && r.Node == "" && r.Start.Equal(at("2026-11-23T00:00:00")) })
+	main1 := find(t, rows, func(r IVRRow) bool {
+		return r.Flow == "main" && r.Node == "" && r.Start.Equal(at("2026-11-23T00:00:00"))
+	})
 	if main1.Sessions != 2 || main1.SelfServed != 1 || main1.CallerHangup != 1 || !near(main1.SelfServiceRate, 0.5) {
 		t.Errorf("main 00:00 = %+v", main1)
 	}
@@ -159,7 +163,9 @@ func TestIVRReportGolden(t *testing.T) {
 	if survey.Sessions != 1 || survey.SelfServed != 1 || survey.SelfServiceRate != 1 {
 		t.Errorf("survey = %+v", survey)
 	}
-	main2 := find(t, rows, func(r IVRRow) bool { return r.Flow == "main" && r.Node == "" && r.Start.Equal(at("2026-11-23T00:30:00")) })
+	main2 := find(t, rows, func(r IVRRow) bool {
+		return r.Flow == "main" && r.Node == "" && r.Start.Equal(at("2026-11-23T00:30:00"))
+	})
 	if main2.Sessions != 1 || main2.Unfinished != 1 {
 		t.Errorf("main 00:30 = %+v", main2)
 	}
@@ -197,7 +203,9 @@ func TestSurveyReportGolden(t *testing.T) {
 	o := Options{From: at("2026-11-22T00:00:00"), To: at("2026-11-24T00:00:00"), Interval: Day}
 	rows := SurveyReport(evs, calls, teams, 4, o)
 	day1 := func(r SurveyRow) bool { return r.Start.Equal(at("2026-11-22T00:00:00")) }
-	r := find(t, rows, func(r SurveyRow) bool { return day1(r) && r.Scope == "queue" && r.Name == "support" && r.Question == "q1" })
+	r := find(t, rows, func(r SurveyRow) bool {
+		return day1(r) && r.Scope == "queue" && r.Name == "support" && r.Question == "q1"
+	})
 	if r.Answered != 2 || r.Responses != 2 || r.Average != 4 || r.TopBox != 1 || r.CSAT != 0.5 || r.ResponseRate != 1 {
 		t.Errorf("support q1 = %+v", r)
 	}
