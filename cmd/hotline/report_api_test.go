@@ -76,9 +76,13 @@ func TestReportNewKindsUsage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// r1…r5 arrive 08:59:55–09:03:55; the first two overlap the next three.
-	want := "start,trunk,offered,answered,abandoned,self_served,channel_s,erlangs,peak_concurrent\n"
-	if len(out) < len(want) || out[:len(want)] != want {
-		t.Errorf("trunk csv:\n%s", out)
+	// By hand: r1 arrived 08:59:55 (before the range) and is up until
+	// 09:02:10; r2–r5 arrive in the range, r2 answered, r3 and r4
+	// abandoned. Channel time 130+105+8+35+95 = 373 s = 0.104 E; at
+	// 09:02:00 r1, r2 and r3 are all up.
+	want := "start,trunk,offered,answered,abandoned,self_served,channel_s,erlangs,peak_concurrent\n" +
+		"2026-11-22T09:00:00Z,,4,1,2,0,373.0,0.104,3\n"
+	if out != want {
+		t.Errorf("trunk csv:\n%s\nwant\n%s", out, want)
 	}
 }
