@@ -183,7 +183,8 @@ type AgentSnapshot struct {
 	Queue   string
 	OfferID uint64
 	Misses  int
-	Pending string // not-ready reason to apply after the call
+	Pending string   // not-ready reason to apply after the call
+	Queues  []string // queues the agent is a member of (skills, overflow included)
 }
 
 // Snapshot copies the current state.
@@ -218,6 +219,9 @@ func (e *Engine) Snapshot() Snapshot {
 			Misses: a.misses, Pending: a.pending}
 		if a.callQ != nil {
 			as.Queue = a.callQ.Name
+		}
+		for _, m := range a.members {
+			as.Queues = append(as.Queues, m.q.Name)
 		}
 		if o := a.offer; o != nil {
 			as.CallID, as.Queue, as.OfferID = o.c.id, o.q.Name, o.id

@@ -98,7 +98,7 @@ func (c *Call) publishIVR(a ivr.Event) {
 		if a.Digits != "" {
 			e.Digits = a.Digits
 		}
-		e.Reason = a.Node
+		e.Reason, e.Flow = a.Node, a.Flow
 		if a.Result != "" {
 			e.Reason = string(a.Result)
 		}

@@ -268,6 +268,7 @@ func (sw *Switch) serveCTI() (func(), error) {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	metrics, stopMetrics := sw.metricsHandler()
 	mux.Handle("/metrics", metrics)
+	stopWeb := sw.registerWeb(mux) // wallboard, report API (web.go)
 	if cfg.Server.HTTP.PProf {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -276,6 +277,7 @@ func (sw *Switch) serveCTI() (func(), error) {
 	}
 	hl, err := net.Listen("tcp", cfg.Server.HTTP.Addr)
 	if err != nil {
+		stopWeb()
 		stopMetrics()
 		_ = srv.Close()
 		return nil, err
@@ -298,7 +300,7 @@ func (sw *Switch) serveCTI() (func(), error) {
 	}
 	wh := cti.StartWebhooks(sw.bus, hooks, cti.WebhookOptions{Logger: sw.log})
 	sw.log.Info("cti listening", "tcp", ln.Addr().String(), "http", hl.Addr().String(), "webhooks", len(hooks))
-	return func() { wh.Close(); _ = hs.Close(); _ = srv.Close(); stopMetrics() }, nil
+	return func() { wh.Close(); _ = hs.Close(); _ = srv.Close(); stopMetrics(); stopWeb() }, nil
 }
 
 // inBase resolves a path from the configuration against its file's folder.

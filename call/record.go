@@ -38,6 +38,7 @@ func storeEvent(e cti.Event) store.Event {
 	put("dnis", e.DNIS)
 	put("trunk", e.Trunk)
 	put("digits", e.Digits)
+	put("flow", e.Flow)
 	put("state", e.State)
 	put("from", e.FromState)
 	put("reason", e.Reason)

@@ -42,7 +42,8 @@ type Config struct {
 	// OutboundLimits cap calls leaving through trunks beyond the dial rules.
 	OutboundLimits OutboundLimits `yaml:"outbound_limits"`
 	CTI            CTIConfig      `yaml:"cti"`
-	BaseDir        string         `yaml:"-"` // directory of the file; "" for the embedded default
+	Wallboard      Wallboard      `yaml:"wallboard"` // live board and threshold alerts (alerts.go)
+	BaseDir        string         `yaml:"-"`         // directory of the file; "" for the embedded default
 }
 
 // ServerConfig is the `server` section.
@@ -193,6 +194,8 @@ type Agent struct {
 	Name     string         `yaml:"name"`     // default: the id
 	Password string         `yaml:"password"` // SIP digest password; required
 	Skills   map[string]int `yaml:"skills"`   // skill -> level 1–10
+	Team     string         `yaml:"team"`     // for team reports and the wallboard; "" = none
+	Alerts   AgentAlerts    `yaml:"alerts"`   // overrides wallboard.agent_alerts
 }
 
 // Queue is an ACD queue.
@@ -218,6 +221,9 @@ type Queue struct {
 	CallbackKey   string `yaml:"callback_key"`
 	CallbackTrunk string `yaml:"callback_trunk"`
 	Survey        string `yaml:"survey"` // flow the caller enters after the agent hangs up; "" = none  // missed rings before an agent is paused; 0 = never
+	// SLThreshold is the service-level T of the wallboard and alerts; default 20s.
+	SLThreshold Duration    `yaml:"sl_threshold"`
+	Alerts      QueueAlerts `yaml:"alerts"`
 }
 
 // VIPRule raises the priority of callers whose number matches.
@@ -386,6 +392,7 @@ func (c *Config) applyDefaults(present map[keyPath]bool) {
 		setDefault(&f.Language, "en")
 	}
 	setDefault(&c.CTI.Listen, "127.0.0.1:7070")
+	c.alertDefaults()
 }
 
 func setDefault(s *string, v string) {

@@ -86,6 +86,7 @@ func (v *validator) run() {
 	v.webhooks()
 	v.cti()
 	v.flows()
+	v.alerts()
 }
 
 func (v *validator) server() {

@@ -31,6 +31,8 @@ const (
 	KindSurveyAnswered    = "survey.answered"
 	KindDispositionSet    = "disposition.set"
 	KindSecurityDenied    = "security.denied"
+	KindAlertRaised       = "alert.raised"  // a wallboard threshold crossed (reason: the alert kind)
+	KindAlertCleared      = "alert.cleared" // …and back within it
 )
 
 // Kinds lists every event kind of protocol version 1.
@@ -41,6 +43,7 @@ var Kinds = []string{
 	KindCallHeld, KindCallUnheld, KindCallTransferred, KindCallConsult, KindCallConference, KindCallSupervised,
 	KindCallEnded,
 	KindQueueStats, KindSurveyAnswered, KindDispositionSet, KindSecurityDenied,
+	KindAlertRaised, KindAlertCleared,
 }
 
 // Event is one state change of the switch. The publisher fills in the full
@@ -57,6 +60,7 @@ type Event struct {
 	Queue     string
 	AgentID   string
 	Digits    string
+	Flow      string // IVR events: the flow the node belongs to
 	State     string
 	FromState string
 	Reason    string
@@ -81,6 +85,7 @@ type eventJSON struct {
 	Queue     string            `json:"queue,omitempty"`
 	AgentID   string            `json:"agent_id,omitempty"`
 	Digits    string            `json:"digits,omitempty"`
+	Flow      string            `json:"flow,omitempty"`
 	State     string            `json:"state,omitempty"`
 	FromState string            `json:"from_state,omitempty"`
 	Reason    string            `json:"reason,omitempty"`
@@ -95,7 +100,7 @@ type eventJSON struct {
 func (e Event) wire(typ string) eventJSON {
 	j := eventJSON{
 		Type: typ, Seq: e.Seq, Kind: e.Kind, CallID: e.CallID, ANI: e.ANI, DNIS: e.DNIS,
-		Trunk: e.Trunk, Queue: e.Queue, AgentID: e.AgentID, Digits: e.Digits, State: e.State,
+		Trunk: e.Trunk, Queue: e.Queue, AgentID: e.AgentID, Digits: e.Digits, Flow: e.Flow, State: e.State,
 		FromState: e.FromState, Reason: e.Reason, Cause: e.Cause, Side: e.Side,
 		Priority: e.Priority, Position: e.Position, WaitMS: e.Wait.Milliseconds(), Data: e.Data,
 	}
@@ -125,7 +130,7 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	}
 	*e = Event{
 		Seq: j.Seq, TS: ts, Kind: j.Kind, CallID: j.CallID, ANI: j.ANI, DNIS: j.DNIS,
-		Trunk: j.Trunk, Queue: j.Queue, AgentID: j.AgentID, Digits: j.Digits, State: j.State,
+		Trunk: j.Trunk, Queue: j.Queue, AgentID: j.AgentID, Digits: j.Digits, Flow: j.Flow, State: j.State,
 		FromState: j.FromState, Reason: j.Reason, Cause: j.Cause, Side: j.Side,
 		Priority: j.Priority, Position: j.Position, Wait: time.Duration(j.WaitMS) * time.Millisecond,
 		Data: j.Data,

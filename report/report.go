@@ -254,6 +254,7 @@ type AgentRow struct {
 	// AHT is talk per ended answered call; talk only for now (call
 	// records carry no hold or wrap-up time).
 	AHT      time.Duration
+	Talked   int           // answered calls that have ended (AHT's divisor)
 	LoggedIn time.Duration // every state except logged_out
 	Ready    time.Duration
 	Reserved time.Duration // ringing
@@ -344,7 +345,8 @@ func AgentReport(calls []store.Call, states []store.AgentState, o Options) []Age
 	}
 	out := make([]AgentRow, 0, len(rows))
 	for k, r := range rows {
-		r.AHT = avg(r.Talk, talked[k])
+		r.Talked = talked[k]
+		r.AHT = avg(r.Talk, r.Talked)
 		r.Busy = r.Talking + r.Held + r.WrapUp
 		r.Occupancy = ratio(float64(r.Busy), float64(r.Busy+r.Ready))
 		r.Utilization = ratio(float64(r.Busy), float64(r.LoggedIn))

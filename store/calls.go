@@ -59,7 +59,7 @@ type Filter struct {
 	Queue    string
 	Agent    string
 	CallID   string
-	Kind     string // events only
+	Kind     string // events only; "ivr.*" selects a family
 	Limit    int    // <= 0: no limit
 }
 
@@ -268,7 +268,11 @@ func (f Filter) where(tsCol, agentCol string) (string, []any) {
 		}
 	}
 	if f.Kind != "" && tsCol == "ts" {
-		add("kind = ?", f.Kind)
+		if family, ok := strings.CutSuffix(f.Kind, ".*"); ok {
+			add("kind LIKE ?", family+".%")
+		} else {
+			add("kind = ?", f.Kind)
+		}
 	}
 	if len(conds) == 0 {
 		return "", nil
