@@ -83,8 +83,8 @@ type Leg struct {
 	// wmu orders sends and guards wbuf. It is taken while mu is held and
 	// kept across the socket write after mu is released (lock order: mu,
 	// then wmu), so the reader and the control path never wait on I/O.
-	wmu  sync.Mutex
-	wbuf [maxPacket]byte
+	wmu     sync.Mutex
+	wbuf    [maxPacket]byte
 	ts      uint32    // timestamp of the next audio frame
 	tsTime  time.Time // wall-clock time ts is due
 	evSrcTS uint32    // relayed RFC 4733 event being sent, by source timestamp

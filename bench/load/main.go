@@ -147,9 +147,6 @@ func run(o options) (*Report, error) {
 		return rep, err
 	}
 	log.Printf("%d agents registered in %.1fs", o.agents, time.Since(t0).Seconds())
-	if ps, err := readProcStat(h.pid()); err == nil {
-		rep.IdleRSS = ps.RSSPages * int64(os.Getpagesize())
-	}
 	rep.IdleHeap, _ = h.liveHeap()
 	b.h = h
 	b.targets = make([]string, o.peers) // one caller per peer, all to the switch

@@ -18,13 +18,12 @@ import (
 type Report struct {
 	o                      options
 	Started                time.Time
-	Finished               time.Time
 	Machine                Machine
 	Load                   LoadAvg
 	DirectCPS, SwitchCPS   *Step
 	DirectConc, SwitchConc *Step
 	Steps                  []Step
-	IdleRSS, IdleHeap      int64
+	IdleHeap               int64 // the switch's live heap once the agents registered
 	Micro                  []MicroResult
 	MicroErr               error
 	Profiles               string
