@@ -10,6 +10,7 @@ import (
 	"github.com/hotline/hotline/cti"
 	"github.com/hotline/hotline/ivr"
 	"github.com/hotline/hotline/media"
+	"github.com/hotline/hotline/rtc"
 	hsip "github.com/hotline/hotline/sip"
 	"github.com/hotline/hotline/store"
 )
@@ -56,6 +57,7 @@ type offer struct {
 	queue   string
 	leg     *hsip.OutboundLeg
 	media   *media.Leg
+	rtc     *rtc.Peer // a browser agent's session (nil for a SIP phone)
 }
 
 // Call is one caller's call; its goroutine (run) owns every field.

@@ -16,21 +16,26 @@ import (
 	"github.com/hotline/hotline/config"
 	"github.com/hotline/hotline/cti"
 	"github.com/hotline/hotline/media"
+	"github.com/hotline/hotline/rtc"
 	hsip "github.com/hotline/hotline/sip"
 	"github.com/hotline/hotline/store"
+	"github.com/hotline/hotline/web"
 )
 
 // Switch wires the SIP server, media, ACD, store and bus together.
 type Switch struct {
-	log   *slog.Logger
-	now   func() time.Time
-	conf  atomic.Pointer[config.Config]
-	sip   *hsip.Server
-	pool  *media.PortPool
-	store *store.Store
-	bus   *cti.Bus
-	acd   *acdActor
-	evw   *store.EventWriter
+	log  *slog.Logger
+	now  func() time.Time
+	conf atomic.Pointer[config.Config]
+	sip  *hsip.Server
+	pool *media.PortPool
+	rtc  *rtc.Engine // browser agents' media; nil unless server.webrtc.enabled
+
+	agentSessions *web.Sessions // agent desktop CTI tokens (with rtc)
+	store         *store.Store
+	bus           *cti.Bus
+	acd           *acdActor
+	evw           *store.EventWriter
 
 	mu        sync.Mutex
 	calls     map[string]*Call
@@ -96,6 +101,11 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Switch, error) {
 	}
 	sw.sip = srv
 	if err := srv.Start(ctx); err != nil {
+		srv.Close()
+		sw.closeStore()
+		return nil, err
+	}
+	if err := sw.startWebRTC(); err != nil {
 		srv.Close()
 		sw.closeStore()
 		return nil, err
@@ -254,6 +264,9 @@ func (sw *Switch) Shutdown(ctx context.Context) error {
 	}
 	sw.acd.stop()
 	_ = sw.sip.Close()
+	if sw.rtc != nil {
+		_ = sw.rtc.Close()
+	}
 	sw.closeStore()
 	return err
 }

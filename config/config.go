@@ -41,10 +41,11 @@ type Config struct {
 
 // ServerConfig is the `server` section.
 type ServerConfig struct {
-	SIP      SIPConfig  `yaml:"sip"`
-	RTP      RTPConfig  `yaml:"rtp"`
-	HTTP     HTTPConfig `yaml:"http"`
-	Database string     `yaml:"database"` // default ./hotline.db (relative to the working directory)
+	SIP      SIPConfig    `yaml:"sip"`
+	RTP      RTPConfig    `yaml:"rtp"`
+	HTTP     HTTPConfig   `yaml:"http"`
+	WebRTC   WebRTCConfig `yaml:"webrtc"`   // browser agents
+	Database string       `yaml:"database"` // default ./hotline.db (relative to the working directory)
 	// Recordings is where call recordings go (stereo WAV: caller left,
 	// agent right), one folder per day; default ./recordings.
 	Recordings string `yaml:"recordings"`
@@ -86,6 +87,9 @@ type RTPConfig struct {
 // HTTPConfig is `server.http`: the web console and REST API.
 type HTTPConfig struct {
 	Addr string `yaml:"addr"` // default 127.0.0.1:8080
+	// CertFile and KeyFile serve HTTPS (and so wss for /sip and /cti).
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
 }
 
 // Trunk is a carrier allowed to send calls in.
@@ -289,6 +293,7 @@ func (c *Config) applyDefaults(present map[keyPath]bool) {
 		s.RTP.Timeout = Duration(60 * time.Second)
 	}
 	setDefault(&s.HTTP.Addr, "127.0.0.1:8080")
+	c.webrtcDefaults()
 	setDefault(&s.Database, "./hotline.db")
 	setDefault(&s.Recordings, "./recordings")
 	setDefault(&s.LogLevel, "info")

@@ -2,7 +2,6 @@ package media
 
 import (
 	"math/rand/v2"
-	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -26,7 +25,7 @@ type Stats struct {
 // sequence numbers and timestamps), so switching from a prompt to music to
 // bridged audio never makes the far end's decoder resynchronise.
 type Leg struct {
-	conn       *net.UDPConn
+	tr         Transport
 	pool       *PortPool
 	local      netip.AddrPort
 	closing    chan struct{}
@@ -72,9 +71,9 @@ type Leg struct {
 	evOn    bool
 }
 
-func newLeg(conn *net.UDPConn, pool *PortPool, local netip.AddrPort) *Leg {
+func newLeg(tr Transport, pool *PortPool, local netip.AddrPort) *Leg {
 	l := &Leg{
-		conn: conn, pool: pool, local: local,
+		tr: tr, pool: pool, local: local,
 		closing: make(chan struct{}), readerDone: make(chan struct{}),
 		dtmfPT: -1, ts: rand.Uint32(),
 	}
@@ -171,7 +170,7 @@ func (l *Leg) Stats() Stats {
 func (l *Leg) Close() {
 	l.closeOnce.Do(func() {
 		close(l.closing)
-		_ = l.conn.Close()
+		_ = l.tr.Close()
 		<-l.readerDone
 		l.mu.Lock()
 		pb, br := l.playback, l.bridge
@@ -295,7 +294,7 @@ func (l *Leg) sendLocked(pt uint8, ts uint32, payload []byte, marker bool) error
 		return err
 	}
 	l.out.SequenceNumber++
-	if _, err := l.conn.WriteToUDPAddrPort(l.wbuf[:n], r); err != nil {
+	if err := l.tr.WritePacket(l.wbuf[:n], r); err != nil {
 		return err
 	}
 	l.st.txPackets.Add(1)
