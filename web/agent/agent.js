@@ -67,16 +67,16 @@
     ua.on('registered', () => { desk.sipRegistered = true; setText('sip-status', 'registered'); });
     ua.on('unregistered', () => { desk.sipRegistered = false; setText('sip-status', 'unregistered'); });
     ua.on('registrationFailed', e => { desk.sipRegistered = false; setText('sip-status', 'failed: ' + e.cause); });
-    ua.on('newRTCSession', e => { if (e.originator === 'remote') incoming(e.session); });
+    ua.on('newRTCSession', e => { if (e.originator === 'remote') incoming(e.session, e.request); });
     ua.start();
   }
 
-  function incoming(s) {
+  function incoming(s, req) {
     if (desk.session) { s.terminate({ status_code: 486 }); return; }
     desk.session = s;
-    desk.callId = s.request.getHeader('X-Hotline-Call') || desk.callId;
+    desk.callId = req.getHeader('X-Hotline-Call') || desk.callId;
     $('incoming').hidden = false;
-    if (!desk.pop || desk.pop.call_id !== desk.callId) showPop({ call_id: desk.callId, ani: s.remote_identity.uri.user, queue: s.request.getHeader('X-Hotline-Queue') });
+    if (!desk.pop || desk.pop.call_id !== desk.callId) showPop({ call_id: desk.callId, ani: s.remote_identity.uri.user, queue: req.getHeader('X-Hotline-Queue') });
     setLine('ringing');
     buttons();
     s.on('peerconnection', e => e.peerconnection.addEventListener('track', t => playRemote(t.streams[0] || new MediaStream([t.track]))));
@@ -123,19 +123,8 @@
   // ---- CTI ----
   function connectCTI() {
     if (cti) return Promise.resolve();
-    cti = new WebSocket(wsBase + '/cti');
-    return new Promise(done => { cti.onopen = async () => {
-      try {
-        if (desk.ctiReady) await login();     // a reconnect: tokens are short-lived, take a fresh one
-        const res = await cmd('login', { token: desk.token });
-        lastSeq = lastSeq || res.seq;
-        await cmd('subscribe', { resume_from: lastSeq });
-        desk.ctiReady = true;
-        setText('cti-status', 'connected');
-      } catch (e) { setText('cti-status', 'error: ' + e.message); }
-      done();
-    }; });
-    cti.onmessage = m => {
+    const ws = cti = new WebSocket(wsBase + '/cti');
+    ws.onmessage = m => {
       const msg = JSON.parse(m.data);
       if (msg.type === 'res') {
         const p = pending.get(String(msg.id));
@@ -146,11 +135,26 @@
         onEvent(msg);
       }
     };
-    cti.onclose = () => {
-      cti = null;
-      setText('cti-status', 'offline');
-      setTimeout(connectCTI, 2000);
-    };
+    return new Promise(done => {
+      ws.onopen = async () => {
+        try {
+          if (desk.ctiReady) await login();     // a reconnect: tokens are short-lived, take a fresh one
+          const res = await cmd('login', { token: desk.token });
+          lastSeq = lastSeq || res.seq;
+          await cmd('subscribe', { resume_from: lastSeq });
+          desk.ctiReady = true;
+          setText('cti-status', 'connected');
+        } catch (e) { setText('cti-status', 'error: ' + e.message); }
+        done();
+      };
+      ws.onclose = () => {
+        cti = null;
+        desk.ctiReady = desk.ctiReady && !!desk.token;
+        setText('cti-status', 'offline');
+        setTimeout(connectCTI, 2000);
+        done();
+      };
+    });
   }
 
   function cmd(name, args = {}) {
