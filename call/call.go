@@ -58,6 +58,7 @@ type offer struct {
 	leg     *hsip.OutboundLeg
 	media   *media.Leg
 	rtc     *rtc.Peer // a browser agent's session (nil for a SIP phone)
+	wsLost  bool      // the browser's WebSocket closed during the call
 }
 
 // Call is one caller's call; its goroutine (run) owns every field.

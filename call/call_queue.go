@@ -112,7 +112,7 @@ func (c *Call) onAgentLeg(offerID uint64, ev any) {
 				c.setHold(true, hold)
 			}
 		case agentLost:
-			c.browserLost(e.reason)
+			c.onBrowserMedia(e.reason)
 		case hsip.EvRefer:
 			c.blindTransfer(e)
 		}

@@ -42,6 +42,11 @@ func (sw *Switch) startWebRTC() error {
 	sw.agentSessions = web.NewSessions(agentSessionTTL, sw.now)
 	sw.sip.OnTransportLost = func(agentID string) {
 		sw.acd.post(acd.ForceState{AgentID: agentID, State: acd.NotReady, Reason: notReadyLost})
+		sw.mu.Lock()
+		for _, c := range sw.calls {
+			c.post(ctlEvent{fn: func() { c.agentSignallingLost(agentID) }})
+		}
+		sw.mu.Unlock()
 	}
 	return nil
 }
@@ -93,6 +98,28 @@ func (sw *Switch) answerBrowserReInvite(ri *hsip.ReInvite, p *rtc.Peer) (hold, o
 	}
 	ri.Accept(answer)
 	return hold, true
+}
+
+// onBrowserMedia handles the peer's report about a connected browser.
+func (c *Call) onBrowserMedia(reason string) {
+	if reason == "ice_disconnected" && !c.agent.wsLost {
+		return // a network blip with the page still there: ICE may recover, else it fails
+	}
+	c.browserLost(reason)
+}
+
+// agentSignallingLost: the agent's WebSocket closed. With the media gone
+// too the tab was closed: end now rather than at the ICE failure timeout.
+// With media still flowing it may be a signalling blip (the page
+// reconnects), so the call goes on until ICE says otherwise.
+func (c *Call) agentSignallingLost(agentID string) {
+	if c.agent == nil || c.agent.agentID != agentID || c.agent.rtc == nil || c.ended {
+		return
+	}
+	c.agent.wsLost = true
+	if c.agent.rtc.Disconnected() {
+		c.browserLost("websocket_closed")
+	}
 }
 
 // browserLost ends a call whose browser agent vanished: the caller is

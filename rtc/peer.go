@@ -39,11 +39,13 @@ type Peer struct {
 	close1  sync.Once
 	gone    sync.Once
 	onGone  func(reason string)
+	down    atomic.Bool // ICE disconnected (consent lost), maybe for good
 }
 
-// NewPeer prepares a peer; onGone is called once, from a pion goroutine,
-// when the browser is unreachable (ICE failed) or closed the session (a
-// closed tab): post to the call's inbox and return.
+// NewPeer prepares a peer. onGone is called from a pion goroutine with
+// "ice_disconnected" when the browser stops answering consent checks (it
+// may come back: the caller decides), then once with "ice_failed" or
+// "closed" when the session is over: post to the call's inbox and return.
 func (e *Engine) NewPeer(onGone func(reason string)) (*Peer, error) {
 	pc, err := e.api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
@@ -62,7 +64,12 @@ func (e *Engine) NewPeer(onGone func(reason string)) (*Peer, error) {
 	})
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		e.log.Debug("webrtc peer state", "state", s.String())
+		p.down.Store(s == webrtc.PeerConnectionStateDisconnected)
 		switch s {
+		case webrtc.PeerConnectionStateDisconnected:
+			if p.onGone != nil {
+				p.onGone("ice_disconnected")
+			}
 		case webrtc.PeerConnectionStateFailed:
 			p.lost("ice_failed")
 		case webrtc.PeerConnectionStateClosed:
@@ -227,6 +234,10 @@ func (p *Peer) Close() error {
 	})
 	return err
 }
+
+// Disconnected reports lost ICE consent (the browser silent for the
+// disconnect timeout) not yet recovered.
+func (p *Peer) Disconnected() bool { return p.down.Load() }
 
 // State is the peer connection's state, for logs and tests.
 func (p *Peer) State() string { return p.pc.ConnectionState().String() }
