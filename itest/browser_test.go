@@ -161,6 +161,10 @@ func TestBrowserAgentTakesCall(t *testing.T) {
 	srv, _ := crm(t)
 	h := startHotline(t, browserConfig(srv.URL))
 	b := startBrowser(t, "1002", "bob1002", 1000)
+	crmCTI := dialCTI(t, "127.0.0.1:17070", "crm-secret")
+	if r := crmCTI.cmd(map[string]any{"cmd": "subscribe", "kinds": []string{"disposition.set"}}); r["ok"] != true {
+		t.Fatalf("subscribe: %v", r)
+	}
 	b.do("login")
 	if st := b.do("wait_state ready"); st["state"] != "ready" {
 		t.Fatalf("agent state after login: %v", st)
@@ -190,6 +194,16 @@ func TestBrowserAgentTakesCall(t *testing.T) {
 	}
 	b.do("hangup")
 	awaitSIPp(t, done, 20*time.Second, "caller")
+	// Wrap-up on the page: the disposition reaches the CRM.
+	b.do("wrapup resolved")
+	select {
+	case ev := <-crmCTI.events:
+		if ev["reason"] != "resolved" {
+			t.Errorf("disposition event %v", ev)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("no disposition.set event after wrap-up")
+	}
 
 	// What the caller heard after the answer: the browser microphone's 1 kHz.
 	heard := decodeULaw(capt.payloads(t, fmt.Sprintf("udp.dstport==%d && rtp.p_type==0", callerRTP)))

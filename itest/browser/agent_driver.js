@@ -2,7 +2,7 @@
 // (found through NODE_PATH) and a fake microphone playing a WAV. The Go test sends one command per line on stdin
 // and reads one JSON reply per line on stdout; diagnostics go to stderr.
 //   node agent_driver.js URL AGENT PASSWORD MIC.wav
-// Commands: login | wait_pop | answer | peak MS | shot PATH | hangup | state | wait_state S | close_tab | quit
+// Commands: login | wait_state S | wait_pop | answer | peak MS | shot PATH | hangup | wrapup CODE | state | close_tab | quit
 'use strict';
 const readline = require('readline');
 const { chromium } = require('playwright-core');
@@ -22,7 +22,7 @@ const reply = obj => process.stdout.write(JSON.stringify(obj) + '\n');
       '--disable-features=WebRtcHideLocalIpsWithMdns',  // real addresses, not .local names (no multicast here)
     ],
   });
-  const ctx = await browser.newContext({ permissions: ['microphone'], viewport: { width: 1100, height: 760 } });
+  const ctx = await browser.newContext({ permissions: ['microphone'], viewport: { width: 1100, height: 440 } });
   let page = await ctx.newPage();
   page.on('console', m => console.error('[page]', m.text()));
   page.on('pageerror', e => console.error('[page error]', e.message));
@@ -65,6 +65,13 @@ const reply = obj => process.stdout.write(JSON.stringify(obj) + '\n');
     async hangup() {
       await page.click('#hangup-btn');
       await until(() => !window.agentDesktop.session);
+      return desk();
+    },
+    async wrapup(code) {
+      await page.waitForSelector('#wrapup:not([hidden])');
+      await page.selectOption('#disposition', code);
+      await page.click('#wrapup-btn');
+      await page.waitForSelector('#wrapup', { state: 'hidden' });
       return desk();
     },
     async state() { return desk(); },

@@ -180,6 +180,9 @@
         desk.callId = e.call_id;
         showPop(e);
         break;
+      case 'agent.connected':
+        if (e.call_id === desk.callId && e.wait_ms) setText('pop-wait', Math.round(e.wait_ms / 1000) + ' s');
+        break;
       case 'call.held': case 'call.unheld':
         if (e.call_id === desk.callId) { desk.held = e.event === 'call.held'; buttons(); }
         break;
