@@ -181,6 +181,10 @@ func (l *failLimiter) recent(ip string) []time.Time {
 	for len(f) > 0 && f[0].Before(cut) {
 		f = f[1:]
 	}
+	if len(f) == 0 {
+		delete(l.fails, ip) // the map holds only addresses failing now
+		return nil
+	}
 	l.fails[ip] = f
 	return f
 }
