@@ -286,6 +286,8 @@ func (sw *Switch) serveCTI() (func(), error) {
 			return nil, fmt.Errorf("http certificate: %w", err)
 		}
 		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		// HTTP/1.1 only: the WebSockets (/cti, /sip) take over the connection.
+		hs.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){}
 		go func() { _ = hs.ServeTLS(hl, "", "") }()
 	} else {
 		go func() { _ = hs.Serve(hl) }()

@@ -192,6 +192,15 @@ func TestBrowserAgentTakesCall(t *testing.T) {
 	if shot := os.Getenv("HOTLINE_AGENT_SCREENSHOT"); shot != "" {
 		b.do("shot " + shot)
 	}
+	// An ICE restart (the page's Reconnect audio, or after a network
+	// change) renegotiates by re-INVITE; audio goes on both ways.
+	b.do("ice_restart")
+	time.Sleep(time.Second)
+	p = b.do("peak 2000")
+	t.Logf("after the ICE restart the page hears %v Hz", p["peakHz"])
+	if math.Abs(peakHz(t, p)-500) > 30 {
+		t.Errorf("after the ICE restart the page heard %v Hz, want 500", p)
+	}
 	b.do("hangup")
 	awaitSIPp(t, done, 20*time.Second, "caller")
 	// Wrap-up on the page: the disposition reaches the CRM.
@@ -279,5 +288,55 @@ func TestBrowserTabClosedMidCall(t *testing.T) {
 	}
 	if last == nil || last["state"] != "not_ready" || last["reason"] != "connection_lost" {
 		t.Errorf("agent 1002's last state: %v, want not_ready (connection_lost)", last)
+	}
+}
+
+// Click-to-call from a browser agent: the CRM's originate rings the page,
+// the agent answers, the switch dials the customer (SIPp UAS) and they hear
+// each other: the page the customer's 1 kHz, the customer the browser's 500 Hz.
+func TestBrowserAgentClickToCall(t *testing.T) {
+	requirePeers(t, "sipp", "tshark")
+	srv, _ := crm(t)
+	cfg := strings.Replace(browserConfig(srv.URL), "      - { number: \"5000\", flow: main }\n",
+		"      - { number: \"5000\", flow: main }\n    outbound: { addr: \"127.0.0.1:15090\", caller_id: \"5000\" }\n", 1)
+	cfg += "dial_rules:\n  - { agents: [\"1002\"], pattern: \"555[0-9]{4}\", trunk: carrier, max_concurrent: 1 }\n"
+	h := startHotline(t, cfg)
+	b := startBrowser(t, "1002", "bob1002", 500)
+	b.do("login")
+	b.do("wait_state ready")
+
+	customer := callerMedia(t, []pcapStep{{toneHz: 1000, toneMS: 12000}})
+	capt := startCapture(t, 16200, 16200)
+	done := runSIPpAsync(t, customer, "customer_uas.xml", "-i", "127.0.0.1", "-p", "15090", "-mi", "127.0.0.1", "-mp", "16200", "-m", "1")
+	time.Sleep(300 * time.Millisecond)
+	crm := dialCTI(t, "127.0.0.1:17070", "crm-secret")
+	if r := crm.cmd(map[string]any{"cmd": "originate", "agent": "1002", "number": "5551234"}); r["ok"] != true {
+		t.Fatalf("originate: %v", r)
+	}
+	if pop := b.do("wait_pop"); fmt.Sprint(pop["shown"].(map[string]any)["pop-ani"]) != "5551234" {
+		t.Errorf("the page shows %v for the number dialled", pop["shown"])
+	}
+	b.do("answer")
+	waitFor(t, 10*time.Second, "customer answered", func() bool { return strings.Contains(h.Output(), "customer answered") })
+	time.Sleep(1500 * time.Millisecond)
+	p := b.do("peak 2500")
+	t.Logf("the page hears the customer at %v Hz", p["peakHz"])
+	if math.Abs(peakHz(t, p)-1000) > 30 {
+		t.Errorf("the page heard %v Hz from the customer, want 1000", p)
+	}
+	b.do("hangup")
+	awaitSIPp(t, done, 15*time.Second, "the customer, hung up by the switch")
+	heard := decodeULaw(capt.payloads(t, "udp.dstport==16200 && rtp.p_type==0"))
+	if len(heard) < 3*rate {
+		t.Fatalf("customer received only %d samples", len(heard))
+	}
+	end := heard[len(heard)-2*rate:]
+	t.Logf("the customer hears 500 Hz at ratio %.2f", toneRatio(end, 500))
+	if r := toneRatio(end, 500); r < 0.6 {
+		t.Errorf("customer did not hear the browser's 500 Hz: ratio %.2f (rms %.3f)", r, rms(end))
+	}
+	waitFor(t, 5*time.Second, "record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
+	if c := lastCall(t, h.db); c.DNIS != "5551234" || c.AgentID != "1002" || c.Disposition != "answered" || c.HangupSide != "agent" {
+		t.Errorf("record: dnis %q agent %q disposition %q side %q", c.DNIS, c.AgentID, c.Disposition, c.HangupSide)
 	}
 }

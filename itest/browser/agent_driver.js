@@ -2,7 +2,7 @@
 // (found through NODE_PATH) and a fake microphone playing a WAV. The Go test sends one command per line on stdin
 // and reads one JSON reply per line on stdout; diagnostics go to stderr.
 //   node agent_driver.js URL AGENT PASSWORD MIC.wav
-// Commands: login | wait_state S | wait_pop | answer | peak MS | shot PATH | hangup | wrapup CODE | state | close_tab | quit
+// Commands: login | wait_state S | wait_pop | answer | peak MS | shot PATH | ice_restart | hangup | wrapup CODE | state | close_tab | quit
 'use strict';
 const readline = require('readline');
 const { chromium } = require('playwright-core');
@@ -58,6 +58,12 @@ const reply = obj => process.stdout.write(JSON.stringify(obj) + '\n');
     async answer() {
       await page.click('#answer-btn');
       await until(() => window.agentDesktop.talking);
+      return desk();
+    },
+    async ice_restart() {
+      const before = await page.evaluate(() => window.agentDesktop.iceRestarts);
+      await page.click('#reconnect-btn');
+      await until(n => window.agentDesktop.iceRestarts > n, before);
       return desk();
     },
     async peak(ms) { return page.evaluate(ms => window.agentDesktop.remotePeak(ms), +ms || 2000); },

@@ -79,11 +79,29 @@
     if (!desk.pop || desk.pop.call_id !== desk.callId) showPop({ call_id: desk.callId, ani: s.remote_identity.uri.user, queue: req.getHeader('X-Hotline-Queue') });
     setLine('ringing');
     buttons();
-    s.on('peerconnection', e => e.peerconnection.addEventListener('track', t => playRemote(t.streams[0] || new MediaStream([t.track]))));
+    s.on('peerconnection', e => {
+      const pc = e.peerconnection;
+      pc.addEventListener('track', t => playRemote(t.streams[0] || new MediaStream([t.track])));
+      pc.addEventListener('iceconnectionstatechange', () => {
+        if (pc.iceConnectionState === 'failed' && desk.talking) restartIce();   // a new network path, same call
+      });
+    });
     s.on('accepted', () => { desk.talking = true; desk.answeredAt = Date.now(); $('incoming').hidden = true; setLine('talking'); buttons(); });
     s.on('ended', e => callOver('ended: ' + e.cause));
     s.on('failed', e => callOver('failed: ' + e.cause));
   }
+
+  // restartIce renegotiates the call with fresh ICE credentials (re-INVITE): after a network change, or from
+  // the Reconnect audio button. It resolves when the switch has answered.
+  function restartIce() {
+    const s = desk.session;
+    if (!s || !desk.talking) return Promise.resolve(false);
+    return new Promise(done => {
+      const ok = s.renegotiate({ rtcOfferConstraints: { iceRestart: true } }, () => { desk.iceRestarts++; done(true); });
+      if (!ok) done(false);
+    });
+  }
+  desk.iceRestarts = 0;
 
   function callOver(why) {
     const wasTalking = desk.talking;
@@ -216,6 +234,7 @@
     desk.muted = !desk.muted;
     buttons();
   });
+  act('reconnect-btn', () => restartIce());
   act('transfer-btn', () => cmd('transfer', { call: desk.callId, target: $('transfer-target').value.trim() }));
   act('wrapup-btn', async () => {
     if (desk.wrapCall) await cmd('disposition', { call: desk.wrapCall, code: $('disposition').value });
@@ -233,6 +252,7 @@
     $('mute-btn').disabled = !desk.talking;
     $('mute-btn').textContent = desk.muted ? 'Unmute' : 'Mute';
     $('transfer-btn').disabled = !desk.talking;
+    $('reconnect-btn').disabled = !desk.talking;
   }
 
   function setText(id, t) { $(id).textContent = t; }
