@@ -42,6 +42,13 @@ type browser struct {
 
 func startBrowser(t *testing.T, agent, password string, micHz float64) *browser {
 	t.Helper()
+	return startBrowserAt(t, fmt.Sprintf("http://127.0.0.1:%d/agent/", httpPort), agent, password, micHz)
+}
+
+// startBrowserAt opens the desktop at url (https: the test's self-signed
+// certificate is accepted).
+func startBrowserAt(t *testing.T, url, agent, password string, micHz float64) *browser {
+	t.Helper()
 	requirePeers(t, "node", "chromium")
 	if os.Getenv("NODE_PATH") == "" {
 		if p, err := filepath.Abs("../.cache/node/node_modules"); err == nil {
@@ -53,7 +60,7 @@ func startBrowser(t *testing.T, agent, password string, micHz float64) *browser 
 		t.Fatal(err)
 	}
 	home := t.TempDir()
-	cmd := exec.Command("node", "browser/agent_driver.js", fmt.Sprintf("http://127.0.0.1:%d/agent/", httpPort), agent, password, mic)
+	cmd := exec.Command("node", "browser/agent_driver.js", url, agent, password, mic)
 	cmd.Env = append(os.Environ(), "HOME="+home)
 	p := &proc{name: "chromium", cmd: cmd, done: make(chan struct{})}
 	cmd.Stderr = p
@@ -339,4 +346,38 @@ func TestBrowserAgentClickToCall(t *testing.T) {
 	if c := lastCall(t, h.db); c.DNIS != "5551234" || c.AgentID != "1002" || c.Disposition != "answered" || c.HangupSide != "agent" {
 		t.Errorf("record: dnis %q agent %q disposition %q side %q", c.DNIS, c.AgentID, c.Disposition, c.HangupSide)
 	}
+}
+
+// With a certificate on the HTTP listener the page is served over HTTPS and
+// its SIP runs over wss: the agent registers and takes a call with audio.
+func TestBrowserAgentOverWSS(t *testing.T) {
+	requirePeers(t, "sipp")
+	srv, _ := crm(t)
+	certPEM, keyPEM, _ := selfSigned(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "http.crt"), certPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "http.key"), keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.Replace(browserConfig(srv.URL), fmt.Sprintf("http: { addr: \"127.0.0.1:%d\" }", httpPort),
+		fmt.Sprintf("http: { addr: \"127.0.0.1:%d\", cert_file: http.crt, key_file: http.key }", httpPort), 1)
+	h := startHotlineIn(t, dir, cfg)
+	b := startBrowserAt(t, fmt.Sprintf("https://127.0.0.1:%d/agent/", httpPort), "1002", "bob1002", 1000)
+	b.do("login")
+	b.do("wait_state ready")
+	if !strings.Contains(h.Output(), `transport=ws`) {
+		t.Errorf("the page did not register over the WebSocket")
+	}
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 1500}, {digit: '2'}, {silenceMS: 300}, {toneHz: 500, toneMS: 40000}})
+	done := runSIPpAsync(t, work, "caller_wait.xml", sippArgs()...)
+	b.do("wait_pop")
+	b.do("answer")
+	time.Sleep(1500 * time.Millisecond)
+	if p := b.do("peak 2000"); math.Abs(peakHz(t, p)-500) > 30 {
+		t.Errorf("over wss the page heard %v Hz, want 500", p)
+	}
+	b.do("hangup")
+	awaitSIPp(t, done, 15*time.Second, "caller")
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
 	"github.com/pion/logging"
 	"github.com/pion/webrtc/v4"
 )
@@ -95,9 +96,11 @@ func NewEngine(cfg Config) (*Engine, error) {
 			return nil, err
 		}
 	}
-	// No interceptor registry: no NACK/TWCC machinery for 20 ms G.711
-	// frames, and nothing rewrites our packets on the way out.
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se))
+	// An empty interceptor registry (pion's default adds NACK, TWCC and
+	// RTCP reports): 20 ms G.711 frames need none of it, and nothing then
+	// touches our packets on the way out.
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se),
+		webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
 	cfg.Logger.Info("webrtc media listening", "udp", local.String(), "public_ip", cfg.PublicIP)
 	return &Engine{api: api, conn: conn, mux: mux, local: local, log: cfg.Logger}, nil
 }

@@ -3,7 +3,9 @@ package rtc
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -225,5 +227,33 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Behind a 1:1 NAT the offer's only candidate is the public address, on
+// the one shared port; without it, the bound address.
+func TestOfferCandidatesUseSharedPortAndPublicIP(t *testing.T) {
+	for _, c := range []struct{ public, want, not string }{{"", "127.0.0.1", "203.0.113.7"}, {"203.0.113.7", "203.0.113.7", "127.0.0.1"}} {
+		e, err := NewEngine(Config{Listen: "127.0.0.1:0", PublicIP: c.public})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := e.NewPeer(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		offer, err := p.Offer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("%s %d typ host", c.want, e.Addr().Port())
+		if !strings.Contains(string(offer), want) || strings.Contains(string(offer), c.not) {
+			t.Errorf("public_ip %q: offer candidates lack %q or show %s:\n%s", c.public, want, c.not, offer)
+		}
+		if strings.Count(string(offer), " 1 udp ") != 1 || strings.Contains(string(offer), "transport-cc") {
+			t.Errorf("public_ip %q: want one RTP candidate and no congestion-control feedback:\n%s", c.public, offer)
+		}
+		p.Leg().Close()
+		e.Close()
 	}
 }

@@ -20,9 +20,10 @@ const reply = obj => process.stdout.write(JSON.stringify(obj) + '\n');
       '--autoplay-policy=no-user-gesture-required',
       '--allow-loopback-in-peer-connection',            // 127.0.0.1 host candidates (lo is the only interface)
       '--disable-features=WebRtcHideLocalIpsWithMdns',  // real addresses, not .local names (no multicast here)
+      '--ignore-certificate-errors',                    // the tests' self-signed certificate (wss)
     ],
   });
-  const ctx = await browser.newContext({ permissions: ['microphone'], viewport: { width: 1100, height: 440 } });
+  const ctx = await browser.newContext({ permissions: ['microphone'], ignoreHTTPSErrors: true, viewport: { width: 1100, height: 440 } });
   let page = await ctx.newPage();
   page.on('console', m => console.error('[page]', m.text()));
   page.on('pageerror', e => console.error('[page error]', e.message));
