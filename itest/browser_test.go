@@ -199,6 +199,15 @@ func TestBrowserAgentTakesCall(t *testing.T) {
 	if shot := os.Getenv("HOTLINE_AGENT_SCREENSHOT"); shot != "" {
 		b.do("shot " + shot)
 	}
+	// Hold and resume from the page (CTI commands; the switch confirms
+	// with call.held / call.unheld, which the page shows).
+	if r := b.do("hold"); r["held"] != true {
+		t.Errorf("hold: %v", r)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if r := b.do("hold"); r["held"] != false {
+		t.Errorf("resume: %v", r)
+	}
 	// An ICE restart (the page's Reconnect audio, or after a network
 	// change) renegotiates by re-INVITE; audio goes on both ways.
 	b.do("ice_restart")
@@ -221,12 +230,13 @@ func TestBrowserAgentTakesCall(t *testing.T) {
 		t.Error("no disposition.set event after wrap-up")
 	}
 
-	// What the caller heard after the answer: the browser microphone's 1 kHz.
+	// What the caller heard last (after the resume and the ICE restart):
+	// the browser microphone's 1 kHz.
 	heard := decodeULaw(capt.payloads(t, fmt.Sprintf("udp.dstport==%d && rtp.p_type==0", callerRTP)))
 	if len(heard) < 4*rate {
 		t.Fatalf("caller received only %d samples", len(heard))
 	}
-	end := heard[len(heard)-3*rate:]
+	end := heard[len(heard)-2*rate:]
 	t.Logf("the caller hears 1 kHz at ratio %.2f", toneRatio(end, 1000))
 	if r := toneRatio(end, 1000); r < 0.6 {
 		t.Errorf("caller did not hear the browser's 1 kHz tone: ratio %.2f (rms %.3f)", r, rms(end))

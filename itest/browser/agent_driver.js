@@ -2,7 +2,7 @@
 // (found through NODE_PATH) and a fake microphone playing a WAV. The Go test sends one command per line on stdin
 // and reads one JSON reply per line on stdout; diagnostics go to stderr.
 //   node agent_driver.js URL AGENT PASSWORD MIC.wav
-// Commands: login | wait_state S | wait_pop | answer | peak MS | shot PATH | ice_restart | hangup | wrapup CODE | state | close_tab | quit
+// Commands: login | wait_state S | wait_pop | answer | peak MS | shot PATH | hold | ice_restart | hangup | wrapup CODE | state | close_tab | quit
 'use strict';
 const readline = require('readline');
 const { chromium } = require('playwright-core');
@@ -60,6 +60,12 @@ const reply = obj => process.stdout.write(JSON.stringify(obj) + '\n');
       await page.click('#answer-btn');
       await until(() => window.agentDesktop.talking);
       return desk();
+    },
+    async hold() {                       // toggles: Hold, then Resume
+      const was = await page.evaluate(() => window.agentDesktop.held);
+      await page.click('#hold-btn');
+      await until(w => window.agentDesktop.held !== w, was);
+      return { held: !was };
     },
     async ice_restart() {
       const before = await page.evaluate(() => window.agentDesktop.iceRestarts);
