@@ -24,18 +24,18 @@ import (
 
 // Switch wires the SIP server, media, ACD, store and bus together.
 type Switch struct {
-	log  *slog.Logger
-	now  func() time.Time
-	conf atomic.Pointer[config.Config]
-	sip  *hsip.Server
-	pool *media.PortPool
-	rtc  *rtc.Engine // browser agents' media; nil unless server.webrtc.enabled
+	log   *slog.Logger
+	now   func() time.Time
+	conf  atomic.Pointer[config.Config]
+	sip   *hsip.Server
+	pool  *media.PortPool
+	store *store.Store
+	bus   *cti.Bus
+	acd   *acdActor
+	evw   *store.EventWriter
 
+	rtc           *rtc.Engine   // browser agents' media; nil unless server.webrtc.enabled
 	agentSessions *web.Sessions // agent desktop CTI tokens (with rtc)
-	store         *store.Store
-	bus           *cti.Bus
-	acd           *acdActor
-	evw           *store.EventWriter
 
 	mu        sync.Mutex
 	calls     map[string]*Call

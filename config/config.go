@@ -41,15 +41,16 @@ type Config struct {
 
 // ServerConfig is the `server` section.
 type ServerConfig struct {
-	SIP      SIPConfig    `yaml:"sip"`
-	RTP      RTPConfig    `yaml:"rtp"`
-	HTTP     HTTPConfig   `yaml:"http"`
-	WebRTC   WebRTCConfig `yaml:"webrtc"`   // browser agents
-	Database string       `yaml:"database"` // default ./hotline.db (relative to the working directory)
+	SIP      SIPConfig  `yaml:"sip"`
+	RTP      RTPConfig  `yaml:"rtp"`
+	HTTP     HTTPConfig `yaml:"http"`
+	Database string     `yaml:"database"` // default ./hotline.db (relative to the working directory)
 	// Recordings is where call recordings go (stereo WAV: caller left,
 	// agent right), one folder per day; default ./recordings.
 	Recordings string `yaml:"recordings"`
 	LogLevel   string `yaml:"log_level"` // debug|info|warn|error; default info
+
+	WebRTC WebRTCConfig `yaml:"webrtc"` // browser agents
 }
 
 // SIPConfig is `server.sip`.
