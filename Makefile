@@ -6,7 +6,7 @@ BIN      := bin/hotline
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build run test unit integration test-deps bench bench-load fuzz vet prompts clean
+.PHONY: all build run test unit integration test-deps bench bench-load fuzz vet prompts vendor-js clean
 
 all: build
 
@@ -59,6 +59,10 @@ fuzz:
 ## prompts: regenerate the built-in prompt set (needs espeak-ng and sox)
 prompts:
 	prompts/generate.sh
+
+## vendor-js: re-fetch and bundle the agent page's SIP library (JsSIP) from the npm registry
+vendor-js:
+	scripts/vendor-js.sh
 
 clean:
 	rm -rf bin itest.log

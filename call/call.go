@@ -10,6 +10,7 @@ import (
 	"github.com/hotline/hotline/cti"
 	"github.com/hotline/hotline/ivr"
 	"github.com/hotline/hotline/media"
+	"github.com/hotline/hotline/rtc"
 	hsip "github.com/hotline/hotline/sip"
 	"github.com/hotline/hotline/sip/sdp"
 	"github.com/hotline/hotline/store"
@@ -62,6 +63,8 @@ type offer struct {
 	// ACD ignores what the call tells it about this leg).
 	target string
 	key    *sdp.Crypto // our SRTP key when the target is a carrier over TLS
+	rtc    *rtc.Peer   // a browser agent's session (nil for a SIP phone)
+	wsLost bool        // the browser's WebSocket closed during the call
 }
 
 // Call is one caller's call; its goroutine (run) owns every field.

@@ -7,7 +7,6 @@ import (
 	"github.com/hotline/hotline/cti"
 	"github.com/hotline/hotline/media"
 	hsip "github.com/hotline/hotline/sip"
-	"github.com/hotline/hotline/sip/sdp"
 	"github.com/hotline/hotline/store"
 )
 
@@ -78,15 +77,16 @@ func (c *Call) ringAgent(a acd.Offer) {
 		c.sw.acd.post(acd.OfferRejected{OfferID: a.OfferID, Reason: "caller_gone"})
 		return
 	}
-	ml, err := c.sw.newMediaLeg()
+	id := a.OfferID
+	ml, peer, offerSDP, err := c.sw.agentMedia(a.AgentID, func(reason string) {
+		c.post(legEvent{agent: true, offer: id, ev: agentLost{reason}})
+	})
 	if err != nil {
-		c.log.Error("no media port for agent leg", "error", err)
+		c.log.Error("no media for agent leg", "error", err)
 		c.sw.acd.post(acd.OfferRejected{OfferID: a.OfferID, Reason: "no_media"})
 		return
 	}
-	o := &offer{id: a.OfferID, agentID: a.AgentID, queue: a.Queue, media: ml}
-	offerSDP := c.sw.offerSDP(ml)
-	id := a.OfferID
+	o := &offer{id: a.OfferID, agentID: a.AgentID, queue: a.Queue, media: ml, rtc: peer}
 	leg, err := c.sw.sip.Dial(hsip.DialRequest{
 		AgentID: a.AgentID, FromUser: c.in.ANI, SDP: offerSDP,
 		Headers: map[string]string{"X-Hotline-Call": c.id, "X-Hotline-Queue": a.Queue},
@@ -111,9 +111,15 @@ func (c *Call) onAgentLeg(offerID uint64, ev any) {
 		case hsip.EvDTMF:
 			_ = e // agent-side digits are not routed to the caller's IVR
 		case hsip.EvReInvite:
-			if hold, ok := c.sw.answerReInvite(e.ReInvite, c.agent.media); ok {
+			answer := c.sw.answerReInvite
+			if p := c.agent.rtc; p != nil {
+				answer = func(ri *hsip.ReInvite, _ *media.Leg) (bool, bool) { return c.sw.answerBrowserReInvite(ri, p) }
+			}
+			if hold, ok := answer(e.ReInvite, c.agent.media); ok {
 				c.setHold(true, hold)
 			}
+		case agentLost:
+			c.onBrowserMedia(e.reason)
 		case hsip.EvRefer:
 			c.blindTransfer(e)
 		}
@@ -160,15 +166,13 @@ func (c *Call) connect(o *offer, answer []byte) {
 		o.media.Close()
 		return
 	}
-	m, err := sdp.Parse(answer)
-	if err != nil {
+	if err := c.sw.applyAgentAnswer(o, answer); err != nil {
 		c.log.Warn("agent answer SDP unusable", "agent", o.agentID, "error", err)
 		o.leg.Hangup()
 		o.media.Close()
 		c.sw.acd.post(acd.OfferRejected{OfferID: o.id, Reason: "bad_sdp"})
 		return
 	}
-	c.sw.applyRemote(o.media, m)
 	c.stopPlayback()
 	c.cancelOffers("answered_elsewhere")
 	c.agent = o

@@ -252,6 +252,7 @@ func (sw *Switch) serveCTI() (func(), error) {
 		}
 		opts = append(opts, cti.WithTLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
 	}
+	opts = append(opts, sw.browserCTIOptions()...)
 	srv := cti.NewServer(sw.bus, sw, tokens, opts...)
 	sw.ctiSrv.Store(srv)
 	ln, err := net.Listen("tcp", cfg.CTI.Listen)
@@ -282,18 +283,24 @@ func (sw *Switch) serveCTI() (func(), error) {
 		_ = srv.Close()
 		return nil, err
 	}
+	sw.mountBrowser(mux, hl.Addr())
+	hs := &http.Server{Handler: mux}
 	if h := cfg.Server.HTTP; h.CertFile != "" {
 		cert, err := tls.LoadX509KeyPair(inBase(cfg.BaseDir, h.CertFile), inBase(cfg.BaseDir, h.KeyFile))
 		if err != nil {
-			hl.Close()
+			stopWeb()
 			stopMetrics()
 			_ = srv.Close()
+			_ = hl.Close()
 			return nil, fmt.Errorf("http certificate: %w", err)
 		}
-		hl = tls.NewListener(hl, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		// HTTP/1.1 only: the WebSockets (/cti, /sip) take over the connection.
+		hs.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){}
+		go func() { _ = hs.ServeTLS(hl, "", "") }()
+	} else {
+		go func() { _ = hs.Serve(hl) }()
 	}
-	hs := &http.Server{Handler: mux}
-	go func() { _ = hs.Serve(hl) }()
 	hooks := make([]cti.Webhook, 0, len(cfg.CTI.Webhooks))
 	for _, h := range cfg.CTI.Webhooks {
 		hooks = append(hooks, cti.Webhook{URL: h.URL, Secret: h.Secret, Kinds: h.Kinds})

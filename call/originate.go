@@ -11,6 +11,7 @@ import (
 	"github.com/hotline/hotline/config"
 	"github.com/hotline/hotline/cti"
 	"github.com/hotline/hotline/media"
+	"github.com/hotline/hotline/rtc"
 	hsip "github.com/hotline/hotline/sip"
 	"github.com/hotline/hotline/sip/sdp"
 	"github.com/hotline/hotline/store"
@@ -36,6 +37,7 @@ type outCall struct {
 	agentLeg, custLeg     *hsip.OutboundLeg
 	agentMedia, custMedia *media.Leg
 	custKey               *sdp.Crypto // our SRTP key towards a carrier over TLS
+	agentRTC              *rtc.Peer   // a browser agent's session
 	bridge                *media.BridgeHandle
 	answered              bool
 	ended                 bool
@@ -149,13 +151,13 @@ func (o *outCall) run() {
 		o.sw.mu.Unlock()
 		o.sw.wg.Done()
 	}()
-	ml, err := o.sw.newMediaLeg()
+	ml, peer, offer, err := o.sw.agentMedia(o.agent, func(reason string) { o.post(legEvent{agent: true, ev: agentLost{reason}}) })
 	if err != nil {
 		o.end("switch", "no_media", "failed")
 		return
 	}
-	o.agentMedia = ml
-	o.agentLeg, err = o.sw.sip.Dial(hsip.DialRequest{AgentID: o.agent, FromUser: o.num, FromName: "Hotline call", SDP: o.sw.offerSDP(ml)},
+	o.agentMedia, o.agentRTC = ml, peer
+	o.agentLeg, err = o.sw.sip.Dial(hsip.DialRequest{AgentID: o.agent, FromUser: o.num, FromName: "Hotline call", SDP: offer},
 		func(ev any) { o.post(legEvent{agent: true, ev: ev}) })
 	if err != nil {
 		o.end("switch", "agent_unreachable", "failed")
@@ -174,6 +176,14 @@ func (o *outCall) run() {
 func (o *outCall) onLeg(agent bool, ev any) {
 	switch e := ev.(type) {
 	case hsip.EvAnswered:
+		if agent && o.agentRTC != nil {
+			if err := o.agentRTC.Accept(e.SDP); err != nil {
+				o.end("switch", "bad_sdp", "failed")
+				return
+			}
+			o.dialCustomer()
+			return
+		}
 		if agent {
 			m, err := sdp.Parse(e.SDP)
 			if err != nil {
@@ -210,7 +220,15 @@ func (o *outCall) onLeg(agent bool, ev any) {
 		if agent {
 			l = o.agentMedia
 		}
+		if agent && o.agentRTC != nil {
+			o.sw.answerBrowserReInvite(e.ReInvite, o.agentRTC)
+			return
+		}
 		o.sw.answerReInvite(e.ReInvite, l)
+	case agentLost:
+		if e.reason != "ice_disconnected" {
+			o.end("agent", "agent_connection_lost", "")
+		}
 	}
 }
 

@@ -17,8 +17,10 @@ import (
 	"github.com/hotline/hotline/config"
 	"github.com/hotline/hotline/cti"
 	"github.com/hotline/hotline/media"
+	"github.com/hotline/hotline/rtc"
 	hsip "github.com/hotline/hotline/sip"
 	"github.com/hotline/hotline/store"
+	"github.com/hotline/hotline/web"
 )
 
 // Switch wires the SIP server, media, ACD, store and bus together.
@@ -32,6 +34,9 @@ type Switch struct {
 	bus   *cti.Bus
 	acd   *acdActor
 	evw   *store.EventWriter
+
+	rtc           *rtc.Engine   // browser agents' media; nil unless server.webrtc.enabled
+	agentSessions *web.Sessions // agent desktop CTI tokens (with rtc)
 
 	mu         sync.Mutex
 	calls      map[string]*Call
@@ -111,6 +116,11 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Switch, error) {
 	}
 	sw.sip = srv
 	if err := srv.Start(ctx); err != nil {
+		srv.Close()
+		sw.closeStore()
+		return nil, err
+	}
+	if err := sw.startWebRTC(); err != nil {
 		srv.Close()
 		sw.closeStore()
 		return nil, err
@@ -313,6 +323,9 @@ func (sw *Switch) Shutdown(ctx context.Context) error {
 	}
 	sw.acd.stop()
 	_ = sw.sip.Close()
+	if sw.rtc != nil {
+		_ = sw.rtc.Close()
+	}
 	sw.closeStore()
 	return err
 }

@@ -59,6 +59,8 @@ type ServerConfig struct {
 	// this (e.g. 90d); 0 keeps them for ever.
 	RecordingsRetention Duration `yaml:"recordings_retention"`
 	LogLevel            string   `yaml:"log_level"` // debug|info|warn|error; default info
+
+	WebRTC WebRTCConfig `yaml:"webrtc"` // browser agents
 }
 
 // SIPConfig is `server.sip`.
@@ -371,6 +373,7 @@ func (c *Config) applyDefaults(present map[keyPath]bool) {
 		s.RTP.Timeout = Duration(60 * time.Second)
 	}
 	setDefault(&s.HTTP.Addr, "127.0.0.1:8080")
+	c.webrtcDefaults()
 	setDefault(&s.Database, "./hotline.db")
 	setDefault(&s.Recordings, "./recordings")
 	setDefault(&s.LogLevel, "info")

@@ -79,6 +79,7 @@ func (v *validator) run() {
 		}
 	}
 	v.server()
+	v.webrtc()
 	v.agents()
 	v.queues()
 	v.trunks()

@@ -6,10 +6,11 @@ import "context"
 type agentScope int
 
 const (
-	agentDenied  agentScope = iota
-	agentAny                // no target to check (ping, subscribe…)
-	agentSelf               // the "agent" argument must be its own id (defaulted to it)
-	agentOwnCall            // the "call" argument must be assigned to it
+	agentDenied   agentScope = iota
+	agentAny                 // no target to check (ping, subscribe…)
+	agentSelf                // the "agent" argument must be its own id (defaulted to it)
+	agentOwnCall             // the "call" argument must be assigned to it
+	agentWrapCall            // assigned to it, or the last call it talked on (wrap-up)
 )
 
 func (s agentScope) String() string {
@@ -20,6 +21,8 @@ func (s agentScope) String() string {
 		return "self"
 	case agentOwnCall:
 		return "own_call"
+	case agentWrapCall:
+		return "wrap_call"
 	default:
 		return "denied"
 	}
@@ -93,7 +96,7 @@ var commands = map[string]*cmdSpec{
 		run: func(ctx context.Context, ctl Controller, c *command) (any, error) {
 			return ctl.SetPriority(ctx, PriorityArgs{Call: c.Call, Priority: *c.Priority})
 		}},
-	"disposition": {crm: true, supervisor: true, agent: agentOwnCall, need: []string{"call", "code"},
+	"disposition": {crm: true, supervisor: true, agent: agentWrapCall, need: []string{"call", "code"},
 		run: func(ctx context.Context, ctl Controller, c *command) (any, error) {
 			return ctl.Disposition(ctx, DispositionArgs{Call: c.Call, Code: c.Code})
 		}},
@@ -143,6 +146,11 @@ func authorize(p Principal, spec *cmdSpec, c *command, calls *callTracker) *wire
 				return nil
 			}
 			return errf(CodeForbidden, "call %q is not assigned to %s", truncate(c.Call, 64), p)
+		case agentWrapCall:
+			if calls.owns(p.Agent, c.Call) || calls.lastTalked(p.Agent) == c.Call && c.Call != "" {
+				return nil
+			}
+			return errf(CodeForbidden, "call %q is neither assigned to %s nor its last call", truncate(c.Call, 64), p)
 		}
 	}
 	return errf(CodeForbidden, "role %s may not send %s", p, c.Cmd)

@@ -170,10 +170,13 @@ type callTracker struct {
 	mu        sync.Mutex
 	owner     map[string]string
 	lastSeq   uint64
-	lastOwner string // owner of the event lastSeq, before a release
+	lastOwner string            // owner of the event lastSeq, before a release
+	talked    map[string]string // agent -> the last call it was connected to (its wrap-up call)
 }
 
-func newCallTracker() *callTracker { return &callTracker{owner: map[string]string{}} }
+func newCallTracker() *callTracker {
+	return &callTracker{owner: map[string]string{}, talked: map[string]string{}}
+}
 
 func (t *callTracker) observe(ev Event) {
 	t.mu.Lock()
@@ -188,6 +191,9 @@ func (t *callTracker) observe(ev Event) {
 		if ev.AgentID != "" {
 			t.owner[ev.CallID] = ev.AgentID
 			t.lastOwner = ev.AgentID
+			if ev.Kind == KindAgentConnected {
+				t.talked[ev.AgentID] = ev.CallID
+			}
 		}
 	case KindCallTransferred:
 		// An attended transfer hands the call to the consulted agent, who
@@ -220,6 +226,14 @@ func (t *callTracker) visibleTo(id string, ev Event) bool {
 		return t.lastOwner == id
 	}
 	return t.owner[ev.CallID] == id
+}
+
+// lastTalked is the last call agent id was connected to: a disposition
+// is set in wrap-up, after the call.
+func (t *callTracker) lastTalked(id string) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.talked[id]
 }
 
 func (t *callTracker) owns(id, call string) bool {

@@ -80,6 +80,9 @@ func TestPermissions(t *testing.T) {
 	calls := newCallTracker()
 	calls.observe(Event{Seq: 1, Kind: KindAgentOffered, CallID: "mine", AgentID: "a1"})
 	calls.observe(Event{Seq: 2, Kind: KindAgentConnected, CallID: "theirs", AgentID: "a2"})
+	// a1's previous call ended: it is in wrap-up on "done".
+	calls.observe(Event{Seq: 3, Kind: KindAgentConnected, CallID: "done", AgentID: "a1"})
+	calls.observe(Event{Seq: 4, Kind: KindCallEnded, CallID: "done", AgentID: "a1"})
 	crm := Principal{Role: RoleCRM}
 	sup := Principal{Role: RoleSupervisor}
 	adm := Principal{Role: RoleAdmin}
@@ -128,6 +131,9 @@ func TestPermissions(t *testing.T) {
 		{a1, "transfer_complete", `{"call":"mine"}`, true},
 		{a1, "disposition", `{"call":"mine","code":"sale"}`, true},
 		{a1, "attach_data", `{"call":"mine","data":{"k":"v"}}`, true},
+		{a1, "disposition", `{"call":"done","code":"sale"}`, true},
+		{a1, "hangup", `{"call":"done"}`, false},
+		{a1, "disposition", `{"call":"theirs","code":"sale"}`, false},
 		{a1, "hangup", `{"call":"theirs"}`, false},
 		{a1, "hold", `{"call":"unknown"}`, false},
 		{a1, "set_priority", `{"call":"mine","priority":1}`, false},

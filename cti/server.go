@@ -32,6 +32,7 @@ type Server struct {
 	loginWindow    time.Duration
 	origins        []string
 	log            *slog.Logger
+	tokenCheck     func(token string) (role string, ok bool)
 
 	mu        sync.Mutex
 	closed    bool
@@ -75,6 +76,12 @@ func WithLoginLimit(n int, window time.Duration) Option {
 // WithOriginPatterns lists extra Origin host patterns allowed to open the
 // WebSocket (same-origin is always allowed).
 func WithOriginPatterns(p ...string) Option { return func(s *Server) { s.origins = p } }
+
+// WithTokenCheck accepts tokens issued at run time besides the configured
+// ones (an agent desktop's login session): check returns the token's role.
+func WithTokenCheck(check func(token string) (role string, ok bool)) Option {
+	return func(s *Server) { s.tokenCheck = check }
+}
 
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }

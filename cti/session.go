@@ -201,6 +201,13 @@ func (ss *session) login(c *command, spec *cmdSpec) {
 		return
 	}
 	p, ok := authenticate(ss.srv.tokens, c.Token)
+	if !ok && ss.srv.tokenCheck != nil {
+		if role, valid := ss.srv.tokenCheck(c.Token); valid {
+			var err error
+			p, err = ParseRole(role)
+			ok = err == nil
+		}
+	}
 	if !ok {
 		lim.fail(ss.ip)
 		ss.denied("", "login", "bad token")

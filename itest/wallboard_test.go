@@ -26,7 +26,7 @@ type browserStep struct {
 }
 
 // startBrowser runs the playwright-core driver against the board.
-func startBrowser(t *testing.T, url, shot, queue, agent string) <-chan browserStep {
+func startWallboardBrowser(t *testing.T, url, shot, queue, agent string) <-chan browserStep {
 	t.Helper()
 	nodePath := os.Getenv("NODE_PATH")
 	if nodePath == "" {
@@ -112,7 +112,7 @@ func TestWallboardShowsWaitingCallAndAlert(t *testing.T) {
 		shot = filepath.Join(t.TempDir(), "wallboard.png")
 	}
 	shot, _ = filepath.Abs(shot)
-	steps := startBrowser(t, "http://127.0.0.1:18080/wallboard?token=sup-secret", shot, "support", "1001")
+	steps := startWallboardBrowser(t, "http://127.0.0.1:18080/wallboard?token=sup-secret", shot, "support", "1001")
 	ready := awaitStep(t, steps, "ready", 30*time.Second)
 	if ready.Path != "/wallboard" || ready.Waiting != 0 {
 		t.Fatalf("board before the call: %+v, want /wallboard (token gone from the address) with nobody waiting", ready)

@@ -34,7 +34,7 @@ type Stats struct {
 // sequence numbers and timestamps), so switching from a prompt to music to
 // bridged audio never makes the far end's decoder resynchronise.
 type Leg struct {
-	conn       *net.UDPConn
+	tr         Transport
 	pool       *PortPool
 	local      netip.AddrPort
 	closing    chan struct{}
@@ -92,9 +92,9 @@ type Leg struct {
 	evOn    bool
 }
 
-func newLeg(conn *net.UDPConn, pool *PortPool, local netip.AddrPort) *Leg {
+func newLeg(tr Transport, pool *PortPool, local netip.AddrPort) *Leg {
 	l := &Leg{
-		conn: conn, pool: pool, local: local,
+		tr: tr, pool: pool, local: local,
 		closing: make(chan struct{}), readerDone: make(chan struct{}),
 		dtmfPT: -1, ts: rand.Uint32(),
 	}
@@ -194,7 +194,7 @@ func (l *Leg) Stats() Stats {
 func (l *Leg) Close() {
 	l.closeOnce.Do(func() {
 		close(l.closing)
-		_ = l.conn.Close()
+		_ = l.tr.Close()
 		<-l.readerDone
 		if l.rtcpConn != nil {
 			_ = l.rtcpConn.Close()
@@ -340,7 +340,7 @@ func (l *Leg) sendUnlock(pt uint8, ts uint32, payload []byte, marker bool) error
 	}
 	l.out.SequenceNumber++
 	l.mu.Unlock()
-	if _, err := l.conn.WriteToUDPAddrPort(pkt, r); err != nil {
+	if err := l.tr.WritePacket(pkt, r); err != nil {
 		return err
 	}
 	l.st.txPackets.Add(1)

@@ -83,7 +83,7 @@ func (p *PortPool) Allocate() (*Leg, error) {
 
 func (p *PortPool) startLocked(conn *net.UDPConn, port int) *Leg {
 	_ = conn.SetReadBuffer(256 << 10)
-	l := newLeg(conn, p, netip.AddrPortFrom(p.ip, uint16(port)))
+	l := newLeg(&udpTransport{conn}, p, netip.AddrPortFrom(p.ip, uint16(port)))
 	p.legs[port] = l
 	return l
 }

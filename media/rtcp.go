@@ -262,17 +262,19 @@ func (l *Leg) sendReport(now time.Time) {
 	if err != nil {
 		return
 	}
-	conn := l.rtcpConn
+
 	switch {
 	case muxed:
-		conn = l.conn
-	case !dest.IsValid():
-		dest = netip.AddrPortFrom(remote.Addr(), remote.Port()+1)
-	}
-	if conn == nil {
+		err = l.tr.WritePacket(b, dest) // on the RTP port, as the far end asked
+	case l.rtcpConn == nil:
 		return
+	default:
+		if !dest.IsValid() {
+			dest = netip.AddrPortFrom(remote.Addr(), remote.Port()+1)
+		}
+		_, err = l.rtcpConn.WriteToUDPAddrPort(b, dest)
 	}
-	if _, err := conn.WriteToUDPAddrPort(b, dest); err == nil {
+	if err == nil {
 		c.mu.Lock()
 		c.sent++
 		c.mu.Unlock()

@@ -2,6 +2,7 @@ package media
 
 import (
 	"errors"
+	"io"
 	"net"
 	"net/netip"
 	"time"
@@ -10,9 +11,9 @@ import (
 func (l *Leg) readLoop() {
 	defer close(l.readerDone)
 	for {
-		n, src, err := l.conn.ReadFromUDPAddrPort(l.rbuf[:])
+		n, src, err := l.tr.ReadPacket(l.rbuf[:])
 		if err != nil {
-			if l.isClosed() || errors.Is(err, net.ErrClosed) {
+			if l.isClosed() || errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) {
 				return
 			}
 			continue // ICMP port unreachable and the like

@@ -108,7 +108,10 @@ func (s *Server) dial(target sip.Uri, destination, agentID string, r DialRequest
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &OutboundLeg{s: s, AgentID: agentID, ctx: ctx, cancel: cancel}
 	l.SetEvents(events)
-	dua := &sipgo.DialogUA{Client: s.client, ContactHDR: c}
+	// A browser's Contact host is a made-up .invalid name (RFC 7118): its
+	// in-dialog requests go back down the WebSocket the 200 OK came on.
+	ws := strings.HasPrefix(transport, "WS")
+	dua := &sipgo.DialogUA{Client: s.client, ContactHDR: c, RewriteContact: ws}
 	dc, err := dua.WriteInvite(ctx, req)
 	if err != nil {
 		cancel()

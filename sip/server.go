@@ -95,6 +95,12 @@ type Server struct {
 	sent     responseCounts
 	contacts map[string]sip.ContactHeader
 
+	// OnTransportLost is told of an agent whose WebSocket closed (set
+	// before serving /sip); the registration is already gone.
+	OnTransportLost func(agentID string)
+	wsOnce          sync.Once
+	wsln            *connListener
+
 	legs     sync.Map // dialog id -> leg (inbound or outbound)
 	draining atomic.Bool
 	closers  []func() error

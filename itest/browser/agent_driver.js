@@ -1,0 +1,110 @@
+// Drives the agent desktop (/agent) in headless Chromium for the integration tests, with playwright-core
+// (found through NODE_PATH) and a fake microphone playing a WAV. The Go test sends one command per line on stdin
+// and reads one JSON reply per line on stdout; diagnostics go to stderr.
+//   node agent_driver.js URL AGENT PASSWORD MIC.wav
+// Commands: login | wait_state S | wait_pop | answer | peak MS | shot PATH | hold | ice_restart | hangup | wrapup CODE | state | close_tab | quit
+'use strict';
+const readline = require('readline');
+const { chromium } = require('playwright-core');
+
+const [url, agent, password, wav] = process.argv.slice(2);
+const reply = obj => process.stdout.write(JSON.stringify(obj) + '\n');
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-default-apps', '--disable-extensions',
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--use-file-for-fake-audio-capture=' + wav,
+      '--autoplay-policy=no-user-gesture-required',
+      '--allow-loopback-in-peer-connection',            // 127.0.0.1 host candidates (lo is the only interface)
+      '--disable-features=WebRtcHideLocalIpsWithMdns',  // real addresses, not .local names (no multicast here)
+      '--ignore-certificate-errors',                    // the tests' self-signed certificate (wss)
+    ],
+  });
+  const ctx = await browser.newContext({ permissions: ['microphone'], ignoreHTTPSErrors: true, viewport: { width: 1100, height: 440 } });
+  let page = await ctx.newPage();
+  page.on('console', m => console.error('[page]', m.text()));
+  page.on('pageerror', e => console.error('[page error]', e.message));
+  const desk = () => page.evaluate(() => {
+    const d = window.agentDesktop;
+    return { sipRegistered: d.sipRegistered, ctiReady: d.ctiReady, state: d.state, reason: d.reason, talking: d.talking,
+      ringing: !!d.session && !d.talking, callId: d.callId, pop: d.pop, events: d.events.slice(-20),
+      sipStatus: document.getElementById('sip-status').textContent, loginError: document.getElementById('login-error').textContent, deskHidden: document.getElementById('desk').hidden, ctiStatus: document.getElementById('cti-status').textContent };
+  });
+  const until = (fn, arg, ms = 20000) => page.waitForFunction(fn, arg, { timeout: ms, polling: 100 });
+
+  const commands = {
+    async login() {
+      await page.goto(url);
+      await page.fill('#login-agent', agent);
+      await page.fill('#login-password', password);
+      await page.click('#login-btn');
+      await until(() => window.agentDesktop.sipRegistered && window.agentDesktop.ctiReady);
+      return desk();
+    },
+    async wait_state(s) {
+      await until(s => window.agentDesktop.state === s, s);
+      return desk();
+    },
+    async wait_pop() {
+      await until(() => { const d = window.agentDesktop; return d.session && !d.talking && d.pop && d.pop.ani; });
+      await page.waitForSelector('#answer-btn:enabled');
+      const shown = await page.evaluate(() => Object.fromEntries(['pop-ani', 'pop-queue', 'pop-digits', 'pop-call']
+        .map(id => [id, document.getElementById(id).textContent])));
+      shown.data = await page.evaluate(() => [...document.querySelectorAll('#pop-data tr')].map(tr => tr.innerText.replace('\t', '=')));
+      return { ...(await desk()), shown };
+    },
+    async answer() {
+      await page.click('#answer-btn');
+      await until(() => window.agentDesktop.talking);
+      return desk();
+    },
+    async hold() {                       // toggles: Hold, then Resume
+      const was = await page.evaluate(() => window.agentDesktop.held);
+      await page.click('#hold-btn');
+      await until(w => window.agentDesktop.held !== w, was);
+      return { held: !was };
+    },
+    async ice_restart() {
+      const before = await page.evaluate(() => window.agentDesktop.iceRestarts);
+      await page.click('#reconnect-btn');
+      await until(n => window.agentDesktop.iceRestarts > n, before);
+      return desk();
+    },
+    async peak(ms) { return page.evaluate(ms => window.agentDesktop.remotePeak(ms), +ms || 2000); },
+    async shot(path) { await page.screenshot({ path, fullPage: true }); return { path }; },
+    async hangup() {
+      await page.click('#hangup-btn');
+      await until(() => !window.agentDesktop.session);
+      return desk();
+    },
+    async wrapup(code) {
+      await page.waitForSelector('#wrapup:not([hidden])');
+      await page.selectOption('#disposition', code);
+      await page.click('#wrapup-btn');
+      await page.waitForSelector('#wrapup', { state: 'hidden' });
+      return desk();
+    },
+    async state() { return desk(); },
+    async close_tab() { await page.close({ runBeforeUnload: false }); return { closed: true }; },
+    async quit() { await browser.close(); return { quit: true }; },
+  };
+
+  const rl = readline.createInterface({ input: process.stdin });
+  for await (const line of rl) {
+    const [name, ...args] = line.trim().split(' ');
+    if (!name) continue;
+    try {
+      const fn = commands[name];
+      if (!fn) throw new Error('unknown command ' + name);
+      reply({ ok: true, cmd: name, data: await fn(...args) });
+    } catch (e) {
+      reply({ ok: false, cmd: name, error: String(e && e.message || e) });
+    }
+    if (name === 'quit') break;
+  }
+  await browser.close().catch(() => {});
+  process.exit(0);
+})().catch(e => { reply({ ok: false, cmd: 'launch', error: String(e) }); process.exit(2); });
