@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hotline/hotline/staffing"
+	"github.com/hotline/hotline/store"
 )
 
 func staffingCmd() *cobra.Command {
@@ -22,6 +24,9 @@ func staffingCmd() *cobra.Command {
 		patience         time.Duration
 		ahtFlag, slFlag  string
 		format           string
+		fromHistory      bool
+		db, queue        string
+		from, to         string
 	)
 	cmd := &cobra.Command{
 		Use:   "staffing",
@@ -33,8 +38,11 @@ func staffingCmd() *cobra.Command {
 			usage := func(format string, a ...any) error {
 				return &exitError{code: 2, err: fmt.Errorf(format, a...)}
 			}
+			if fromHistory {
+				return runStaffingHistory(cmd, db, queue, from, to, interval, ahtFlag, slFlag, shrinkage, format)
+			}
 			if !cmd.Flags().Changed("calls") {
-				return usage("--calls is required")
+				return usage("--calls is required (or --from-history)")
 			}
 			if math.IsNaN(calls) || math.IsInf(calls, 0) || calls < 0 {
 				return usage("--calls: must be a number >= 0, got %v", calls)
@@ -97,7 +105,56 @@ func staffingCmd() *cobra.Command {
 	f.Float64Var(&shrinkage, "shrinkage", 0, "fraction of paid time off the phones (0.3 = 30%)")
 	f.DurationVar(&patience, "patience", 0, "average caller patience; adds an Erlang A plan (e.g. 60s)")
 	f.StringVar(&format, "format", "table", "output format: table or json")
+	f.BoolVar(&fromHistory, "from-history", false, "size each past interval from the stored calls (offered, AHT and patience measured)")
+	f.StringVar(&db, "db", "./hotline.db", "with --from-history: database file")
+	f.StringVar(&queue, "queue", "", "with --from-history: only this queue")
+	f.StringVar(&from, "from", "", "with --from-history: start, 2026-11-22T00:00 (local) or RFC 3339; default 24h ago")
+	f.StringVar(&to, "to", "", "with --from-history: end; default now")
 	return cmd
+}
+
+func runStaffingHistory(cmd *cobra.Command, db, queue, fromS, toS string, interval time.Duration, ahtFlag, slFlag string,
+	shrinkage float64, format string) error {
+	usage := func(format string, a ...any) error { return &exitError{code: 2, err: fmt.Errorf(format, a...)} }
+	to := time.Now()
+	from := to.Add(-24 * time.Hour)
+	var err error
+	if fromS != "" {
+		if from, err = parseWhen(fromS); err != nil {
+			return usage("--from: %v", err)
+		}
+	}
+	if toS != "" {
+		if to, err = parseWhen(toS); err != nil {
+			return usage("--to: %v", err)
+		}
+	}
+	if !to.After(from) || interval <= 0 {
+		return usage("--to must be after --from and --interval > 0")
+	}
+	aht, err := parseStaffingAHT(ahtFlag)
+	if err != nil {
+		return usage("--aht: %v", err)
+	}
+	goal, target, err := parseStaffingSL(slFlag)
+	if err != nil {
+		return usage("--sl: %v", err)
+	}
+	if shrinkage < 0 || shrinkage >= 1 {
+		return usage("--shrinkage: must be a fraction in [0, 1), got %v", shrinkage)
+	}
+	plans, err := fromStore(db, func(st *store.Store) ([]historyPlan, error) {
+		return planFromHistory(context.Background(), st, queue, from, to, interval, aht, target, goal, shrinkage)
+	})
+	if err != nil {
+		return err
+	}
+	if format == "json" {
+		enc := json.NewEncoder(cmd.OutOrStdout())
+		enc.SetIndent("", "  ")
+		return enc.Encode(plans)
+	}
+	return writeHistoryPlans(cmd.OutOrStdout(), plans)
 }
 
 // staffingInputs echoes the normalised inputs so JSON consumers need not
