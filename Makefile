@@ -35,7 +35,7 @@ unit:
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 integration: build
-	HOTLINE_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -p 1 -timeout 900s -v ./itest 2>&1 | tee itest.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go'; exit $${PIPESTATUS[0]}
+	HOTLINE_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -p 1 -timeout 1500s -v ./itest 2>&1 | tee itest.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go'; exit $${PIPESTATUS[0]}
 
 ## bench: Go micro-benchmarks of the hot paths, each with its baseline in the same run
 bench:

@@ -44,6 +44,7 @@ type Switch struct {
 	phones     map[string]*phoneCall           // calls agents dial out from their phones
 	agentCalls map[*hsip.InboundLeg]*agentCall // calls between agents' phones
 	ruleCalls  map[int]int                     // calls up per dial rule
+	trunkUp    map[string]int                  // inbound calls up per trunk (max_calls)
 	wg         sync.WaitGroup
 	draining   atomic.Bool
 	stopBus    func()
@@ -75,7 +76,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Switch, error) {
 		o.Now = time.Now
 	}
 	sw := &Switch{log: o.Logger, now: o.Now, calls: map[string]*Call{}, outs: map[string]*outCall{}, phones: map[string]*phoneCall{},
-		agentCalls: map[*hsip.InboundLeg]*agentCall{}, ruleCalls: map[int]int{}, outLimit: newOutLimiter()}
+		agentCalls: map[*hsip.InboundLeg]*agentCall{}, ruleCalls: map[int]int{}, trunkUp: map[string]int{}, outLimit: newOutLimiter()}
 	sw.conf.Store(cfg)
 	sw.confPath = o.ConfigPath
 
@@ -197,6 +198,19 @@ func (sw *Switch) NewCall(leg *hsip.InboundLeg) {
 		leg.Reject(404, "Not Found")
 		return
 	}
+	if !sw.takeTrunkSlot(cfg, leg.Trunk) {
+		// The carrier sold this many channels; the next caller gets a
+		// clean refusal instead of degrading the calls already up.
+		sw.log.Warn("trunk full", "trunk", leg.Trunk, "max_calls", trunkMaxCalls(cfg, leg.Trunk), "ani", leg.ANI)
+		leg.Reject(503, "Service Unavailable")
+		return
+	}
+	admitted := false
+	defer func() {
+		if !admitted {
+			sw.freeTrunkSlot(leg.Trunk) // refused further on: give the slot back
+		}
+	}()
 	c := &Call{
 		sw: sw, id: newCallID(), in: leg, inbox: make(chan any, 256),
 		offers: map[uint64]*offer{}, arrived: sw.now(),
@@ -232,6 +246,7 @@ func (sw *Switch) NewCall(leg *hsip.InboundLeg) {
 	}
 	sw.mu.Lock()
 	sw.calls[c.id] = c
+	admitted = true
 	sw.wg.Add(1)
 	sw.mu.Unlock()
 	sw.publish(c.event("call.arrived", nil))
@@ -240,6 +255,7 @@ func (sw *Switch) NewCall(leg *hsip.InboundLeg) {
 }
 
 func (sw *Switch) callDone(c *Call) {
+	sw.freeTrunkSlot(c.in.Trunk)
 	sw.mu.Lock()
 	delete(sw.calls, c.id)
 	sw.mu.Unlock()
@@ -371,4 +387,35 @@ func (sw *Switch) Reload(next *config.Config) error {
 	sw.sip.Reconfigure(sipConfig(next, Options{Logger: sw.log, Now: sw.now}))
 	sw.conf.Store(next)
 	return nil
+}
+
+func trunkMaxCalls(cfg *config.Config, name string) int {
+	for _, t := range cfg.Trunks {
+		if t.Name == name {
+			return t.MaxCalls
+		}
+	}
+	return 0
+}
+
+// takeTrunkSlot counts a call in on a trunk, unless the trunk is at its
+// max_calls; the slot is held from arrival, so simultaneous INVITEs cannot
+// all slip under the cap.
+func (sw *Switch) takeTrunkSlot(cfg *config.Config, name string) bool {
+	max := trunkMaxCalls(cfg, name)
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if max > 0 && sw.trunkUp[name] >= max {
+		return false
+	}
+	sw.trunkUp[name]++
+	return true
+}
+
+func (sw *Switch) freeTrunkSlot(name string) {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if sw.trunkUp[name]--; sw.trunkUp[name] <= 0 {
+		delete(sw.trunkUp, name)
+	}
 }

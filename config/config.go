@@ -132,6 +132,9 @@ type Trunk struct {
 	Password string    `yaml:"password"`
 	Routes   []Route   `yaml:"routes"`   // first match wins, so "*" belongs last
 	Outbound *Outbound `yaml:"outbound"` // where calls out to customers go; none = inbound only
+	// MaxCalls caps the trunk's inbound calls up at once (the channels
+	// bought from the carrier); more get 503. 0 = no cap.
+	MaxCalls int `yaml:"max_calls"`
 }
 
 // Outbound is a trunk's carrier side for calls Hotline places.

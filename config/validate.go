@@ -406,6 +406,9 @@ func (v *validator) dialRules() {
 		}
 	}
 	for i, t := range v.cfg.Trunks {
+		if t.MaxCalls < 0 {
+			v.add(at("trunks", i, "max_calls"), ErrInvalid, "max_calls may not be negative (0 means no cap)")
+		}
 		if o := t.Outbound; o != nil {
 			v.hostPort(at("trunks", i, "outbound", "addr"), o.Addr)
 			if o.CallerID == "" {

@@ -133,3 +133,30 @@ func TestUnknownSourceRefusedWithoutMedia(t *testing.T) {
 }
 
 func firstLine(s string) string { l, _, _ := strings.Cut(s, "\r\n"); return l }
+
+// A trunk at its max_calls refuses the next INVITE with 503 and admits
+// again once a call ends.
+func TestTrunkMaxCalls(t *testing.T) {
+	requirePeers(t, "sipp")
+	cfg := strings.Replace(testConfig("60s"), "    sources: [127.0.0.1/32]\n", "    sources: [127.0.0.1/32]\n    max_calls: 1\n", 1)
+	h := startHotline(t, cfg)
+	work := callerMedia(t, []pcapStep{{silenceMS: 4000}})
+	done := runSIPpAsync(t, work, "caller.xml", sippArgs("-d", "3000")...)
+	waitFor(t, 5*time.Second, "first call up", func() bool { return strings.Contains(h.Output(), "call arrived") })
+	sdp := "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+	second := newRawSIP(t, "127.0.0.1")
+	if res := second.send("INVITE", fmt.Sprintf("sip:5000@127.0.0.1:%d", sipPort), "Content-Type: application/sdp\r\n", sdp); !strings.HasPrefix(res, "SIP/2.0 503") {
+		t.Fatalf("INVITE over the trunk's max_calls: %s, want 503", firstLine(res))
+	}
+	if !strings.Contains(h.Output(), `msg="trunk full" trunk=carrier max_calls=1`) {
+		t.Errorf("the refusal is not logged")
+	}
+	awaitSIPp(t, done, 15*time.Second, "the first caller")
+	waitFor(t, 5*time.Second, "first call ended", func() bool { return strings.Contains(h.Output(), "call ended") })
+	// A fresh socket: the unacknowledged 503 keeps being retransmitted to the old one.
+	third := newRawSIP(t, "127.0.0.1")
+	time.Sleep(200 * time.Millisecond)
+	if res := third.send("INVITE", fmt.Sprintf("sip:5000@127.0.0.1:%d", sipPort), "Content-Type: application/sdp\r\n", sdp); !strings.HasPrefix(res, "SIP/2.0 200") {
+		t.Errorf("INVITE after the first call ended: %s, want 200", firstLine(res))
+	}
+}
