@@ -29,6 +29,20 @@ func startCustomer(t *testing.T, hz float64, ms int) <-chan error {
 	return done
 }
 
+// awaitCallback starts the customer (1 kHz) and agent 1002's phone (500 Hz),
+// waits for the switch to call the customer back and lets agent hang up
+// after 2 s of talk; it returns the agent's phone.
+func awaitCallback(t *testing.T, h *hotline) *agentPhone {
+	t.Helper()
+	done := startCustomer(t, 1000, 8000)
+	agent := startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 500))
+	waitFor(t, 15*time.Second, "customer called back", func() bool { return strings.Contains(h.Output(), "customer answered") })
+	time.Sleep(2 * time.Second)
+	agent.command(t, "hangup", "")
+	awaitSIPp(t, done, 15*time.Second, "the called-back customer")
+	return agent
+}
+
 func openStore(t *testing.T, db string) *store.Store {
 	t.Helper()
 	st, err := store.Open(db)
@@ -189,12 +203,7 @@ dial_rules:
 	h = startHotlineIn(t, h.dir, cfg)
 	waitFor(t, 5*time.Second, "callback carried over", func() bool { return strings.Contains(h.Output(), "callbacks carried over") })
 
-	done := startCustomer(t, 1000, 8000)
-	agent := startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 500))
-	waitFor(t, 15*time.Second, "customer called back", func() bool { return strings.Contains(h.Output(), "customer answered") })
-	time.Sleep(2 * time.Second)
-	agent.command(t, "hangup", "")
-	awaitSIPp(t, done, 15*time.Second, "the called-back customer")
+	agent := awaitCallback(t, h)
 	waitFor(t, 5*time.Second, "callback record closed", func() bool { return strings.Contains(h.Output(), "call ended") })
 	cb := lastCall(t, h.db)
 	if cb.Flow != "callback" || cb.DNIS != "5551234" || cb.AgentID != "1002" || cb.Disposition != "answered" {

@@ -74,12 +74,7 @@ func TestCallbackKeepsPlace(t *testing.T) {
 		t.Errorf("the caller's record: disposition %q, want callback", first.Disposition)
 	}
 
-	done := startCustomer(t, 1000, 8000)
-	agent := startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 500))
-	waitFor(t, 15*time.Second, "customer called back", func() bool { return strings.Contains(h.Output(), "customer answered") })
-	time.Sleep(2 * time.Second)
-	agent.command(t, "hangup", "")
-	awaitSIPp(t, done, 15*time.Second, "the called-back customer")
+	awaitCallback(t, h)
 	waitFor(t, 5*time.Second, "callback record closed", func() bool { return strings.Count(h.Output(), "call ended") >= 2 })
 	cb := lastCall(t, h.db)
 	if cb.Flow != "callback" || cb.DNIS != first.ANI || cb.AgentID != "1002" || cb.Disposition != "answered" || cb.Data["callback_for"] != first.ID {

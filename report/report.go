@@ -49,6 +49,24 @@ func (o Options) norm() Options {
 	return o
 }
 
+// clip narrows [from, to) to the report's range; an open end (to zero)
+// runs to the report's end, and is unknown (ok false) without one.
+func (o Options) clip(from, to time.Time) (time.Time, time.Time, bool) {
+	if to.IsZero() {
+		if o.To.IsZero() {
+			return from, to, false
+		}
+		to = o.To
+	}
+	if !o.From.IsZero() && from.Before(o.From) {
+		from = o.From
+	}
+	if !o.To.IsZero() && to.After(o.To) {
+		to = o.To
+	}
+	return from, to, true
+}
+
 func (o Options) in(t time.Time) bool {
 	return !t.IsZero() && (o.From.IsZero() || !t.Before(o.From)) && (o.To.IsZero() || t.Before(o.To))
 }
@@ -304,17 +322,9 @@ func AgentReport(calls []store.Call, states []store.AgentState, o Options) []Age
 			continue
 		}
 		from, to := st.From, st.To
-		if to.IsZero() {
-			if o.To.IsZero() {
-				continue
-			}
-			to = o.To
-		}
-		if !o.From.IsZero() && from.Before(o.From) {
-			from = o.From
-		}
-		if !o.To.IsZero() && to.After(o.To) {
-			to = o.To
+		from, to, ok := o.clip(from, to)
+		if !ok {
+			continue
 		}
 		// Walk the interval bucket by bucket, giving each its share.
 		for cur := from; cur.Before(to); {

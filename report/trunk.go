@@ -53,17 +53,9 @@ func TrunkReport(calls []store.Call, o Options) []TrunkRow {
 			}
 		}
 		from, to := c.ArrivedAt, c.EndedAt
-		if to.IsZero() {
-			if o.To.IsZero() {
-				continue // still up with no report end: its length is unknown
-			}
-			to = o.To
-		}
-		if !o.From.IsZero() && from.Before(o.From) {
-			from = o.From
-		}
-		if !o.To.IsZero() && to.After(o.To) {
-			to = o.To
+		from, to, ok := o.clip(from, to)
+		if !ok {
+			continue // still up with no report end: its length is unknown
 		}
 		for cur := from; cur.Before(to); {
 			r, k := get(cur, c.Trunk)
