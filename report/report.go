@@ -288,6 +288,16 @@ type AgentRow struct {
 	Utilization float64 // Busy / LoggedIn
 }
 
+// derive fills the figures computed from a row's sums: AHT over the talked
+// calls, busy time, occupancy and utilization.
+func (r *AgentRow) derive(talked int) {
+	r.Talked = talked
+	r.AHT = avg(r.Talk, r.Talked)
+	r.Busy = r.Talking + r.Held + r.WrapUp
+	r.Occupancy = ratio(float64(r.Busy), float64(r.Busy+r.Ready))
+	r.Utilization = ratio(float64(r.Busy), float64(r.LoggedIn))
+}
+
 // AgentReport computes per-agent rows. Calls are attributed to the agent
 // and interval in which they were answered. State intervals still open
 // (zero To) run to o.To; with no o.To they are ignored, since their end is
@@ -355,11 +365,7 @@ func AgentReport(calls []store.Call, states []store.AgentState, o Options) []Age
 	}
 	out := make([]AgentRow, 0, len(rows))
 	for k, r := range rows {
-		r.Talked = talked[k]
-		r.AHT = avg(r.Talk, r.Talked)
-		r.Busy = r.Talking + r.Held + r.WrapUp
-		r.Occupancy = ratio(float64(r.Busy), float64(r.Busy+r.Ready))
-		r.Utilization = ratio(float64(r.Busy), float64(r.LoggedIn))
+		r.derive(talked[k])
 		out = append(out, *r)
 	}
 	sort.Slice(out, func(i, j int) bool {

@@ -48,12 +48,7 @@ func TeamReport(rows []AgentRow, teams map[string]string) []TeamRow {
 	}
 	out := make([]TeamRow, 0, len(acc))
 	for k, t := range acc {
-		a := &t.AgentRow
-		a.Talked = talked[k]
-		a.AHT = avg(a.Talk, a.Talked)
-		a.Busy = a.Talking + a.Held + a.WrapUp
-		a.Occupancy = ratio(float64(a.Busy), float64(a.Busy+a.Ready))
-		a.Utilization = ratio(float64(a.Busy), float64(a.LoggedIn))
+		t.AgentRow.derive(talked[k])
 		out = append(out, *t)
 	}
 	sort.Slice(out, func(i, j int) bool {
