@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/zaf/g711"
+
+	"github.com/hotline/hotline/internal/pcapfile"
 )
 
 // Test audio: an RTP pcap SIPp plays as the caller (DTMF events then a
@@ -99,44 +101,11 @@ func writeCallerPcap(path string, steps []pcapStep) error {
 }
 
 func pcapFile(pkts [][]byte, times []float64) []byte {
-	out := make([]byte, 24)
-	binary.LittleEndian.PutUint32(out[0:], 0xa1b2c3d4)
-	binary.LittleEndian.PutUint16(out[4:], 2)
-	binary.LittleEndian.PutUint16(out[6:], 4)
-	binary.LittleEndian.PutUint32(out[16:], 65535)
-	binary.LittleEndian.PutUint32(out[20:], 1) // Ethernet
+	var w pcapfile.Writer
 	for i, p := range pkts {
-		frame := make([]byte, 14+20+8+len(p))
-		frame[12], frame[13] = 0x08, 0x00
-		ip := frame[14:]
-		ip[0] = 0x45
-		binary.BigEndian.PutUint16(ip[2:], uint16(20+8+len(p)))
-		ip[8], ip[9] = 64, 17
-		copy(ip[12:], []byte{127, 0, 0, 1})
-		copy(ip[16:], []byte{127, 0, 0, 1})
-		var sum uint32
-		for j := 0; j < 20; j += 2 {
-			sum += uint32(binary.BigEndian.Uint16(ip[j:]))
-		}
-		for sum > 0xffff {
-			sum = sum&0xffff + sum>>16
-		}
-		binary.BigEndian.PutUint16(ip[10:], ^uint16(sum))
-		udp := ip[20:]
-		binary.BigEndian.PutUint16(udp[0:], 6000)
-		binary.BigEndian.PutUint16(udp[2:], 6002)
-		binary.BigEndian.PutUint16(udp[4:], uint16(8+len(p)))
-		copy(udp[8:], p)
-		rec := make([]byte, 16)
-		sec := int(times[i])
-		binary.LittleEndian.PutUint32(rec[0:], uint32(1700000000+sec))
-		binary.LittleEndian.PutUint32(rec[4:], uint32((times[i]-float64(sec))*1e6))
-		binary.LittleEndian.PutUint32(rec[8:], uint32(len(frame)))
-		binary.LittleEndian.PutUint32(rec[12:], uint32(len(frame)))
-		out = append(out, rec...)
-		out = append(out, frame...)
+		w.Add(times[i], p)
 	}
-	return out
+	return w.Bytes()
 }
 
 // writeWAV writes 16-bit mono 8 kHz PCM (baresip's aufile source).

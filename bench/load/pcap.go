@@ -8,6 +8,8 @@ import (
 	"math"
 
 	"github.com/hotline/hotline/media"
+
+	"github.com/hotline/hotline/internal/pcapfile"
 )
 
 // The caller's media: a libpcap file SIPp replays (play_pcap_audio), one
@@ -17,7 +19,7 @@ import (
 // CallerPcap is silence, one RFC 4733 digit (PT 101), then talkMS of a
 // 400 Hz tone in PCMU, 20 ms per packet.
 func CallerPcap(w io.Writer, silenceMS int, digit byte, talkMS int) error {
-	var pw pcapWriter
+	var pw pcapfile.Writer
 	seq, ts, t := uint16(1000), uint32(160000), 0.0
 	send := func(pt byte, marker bool, stamp uint32, payload []byte) {
 		h := make([]byte, 12, 12+len(payload))
@@ -29,7 +31,7 @@ func CallerPcap(w io.Writer, silenceMS int, digit byte, talkMS int) error {
 		binary.BigEndian.PutUint32(h[4:], stamp)
 		binary.BigEndian.PutUint32(h[8:], 0x484c4244)
 		seq++
-		pw.add(t, append(h, payload...))
+		pw.Add(t, append(h, payload...))
 	}
 	silence := make([]byte, 160)
 	for i := range silence {
@@ -58,54 +60,7 @@ func CallerPcap(w io.Writer, silenceMS int, digit byte, talkMS int) error {
 		ts += 160
 		t += 0.02
 	}
-	return pw.writeTo(w)
-}
-
-type pcapWriter struct{ out []byte }
-
-func (p *pcapWriter) add(t float64, payload []byte) {
-	if p.out == nil {
-		h := make([]byte, 24)
-		binary.LittleEndian.PutUint32(h[0:], 0xa1b2c3d4)
-		binary.LittleEndian.PutUint16(h[4:], 2)
-		binary.LittleEndian.PutUint16(h[6:], 4)
-		binary.LittleEndian.PutUint32(h[16:], 65535)
-		binary.LittleEndian.PutUint32(h[20:], 1) // Ethernet
-		p.out = h
-	}
-	frame := make([]byte, 14+20+8+len(payload))
-	frame[12], frame[13] = 0x08, 0x00
-	ip := frame[14:]
-	ip[0] = 0x45
-	binary.BigEndian.PutUint16(ip[2:], uint16(20+8+len(payload)))
-	ip[8], ip[9] = 64, 17
-	copy(ip[12:], []byte{127, 0, 0, 1})
-	copy(ip[16:], []byte{127, 0, 0, 1})
-	var sum uint32
-	for j := 0; j < 20; j += 2 {
-		sum += uint32(binary.BigEndian.Uint16(ip[j:]))
-	}
-	for sum > 0xffff {
-		sum = sum&0xffff + sum>>16
-	}
-	binary.BigEndian.PutUint16(ip[10:], ^uint16(sum))
-	udp := ip[20:]
-	binary.BigEndian.PutUint16(udp[0:], 6000) // SIPp rewrites ports and addresses
-	binary.BigEndian.PutUint16(udp[2:], 6002)
-	binary.BigEndian.PutUint16(udp[4:], uint16(8+len(payload)))
-	copy(udp[8:], payload)
-	rec := make([]byte, 16)
-	sec := math.Floor(t)
-	binary.LittleEndian.PutUint32(rec[0:], uint32(1700000000+int(sec)))
-	binary.LittleEndian.PutUint32(rec[4:], uint32(math.Round((t-sec)*1e6)))
-	binary.LittleEndian.PutUint32(rec[8:], uint32(len(frame)))
-	binary.LittleEndian.PutUint32(rec[12:], uint32(len(frame)))
-	p.out = append(p.out, rec...)
-	p.out = append(p.out, frame...)
-}
-
-func (p *pcapWriter) writeTo(w io.Writer) error {
-	_, err := w.Write(p.out)
+	_, err := w.Write(pw.Bytes())
 	return err
 }
 
