@@ -19,13 +19,8 @@ func (s *Server) agentInvite(req *sip.Request, tx sip.ServerTransaction) (string
 		s.respond(req, tx, 403, "Forbidden", nil)
 		return "", false
 	}
-	if s.guard.banned(req.Source(), s.now()) {
-		s.respond(req, tx, 403, "Forbidden", nil)
-		return "", false
-	}
-	user, err := s.digest.verify(authorization(req), "INVITE", s.agentPassword)
-	if err != nil {
-		s.challenge(req, tx, err, user)
+	user, ok := s.authAgent(req, tx, "")
+	if !ok {
 		return "", false
 	}
 	if b, ok := s.Lookup(user); !ok || hostOf(b.Source) != host {

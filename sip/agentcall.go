@@ -4,7 +4,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -27,36 +26,24 @@ func (s *Server) agentCaller(req *sip.Request) (string, bool) {
 	return f.Address.User, true
 }
 
-func (s *Server) handleAgentInvite(req *sip.Request, tx sip.ServerTransaction, agent string) {
+// authAgent checks an INVITE's digest against the agents' passwords and
+// answers it itself (ban, challenge, 403) when it fails; want, when set, is
+// the only agent the credentials may be for.
+func (s *Server) authAgent(req *sip.Request, tx sip.ServerTransaction, want string) (string, bool) {
 	if s.guard.banned(req.Source(), s.now()) {
 		s.respond(req, tx, 403, "Forbidden", nil)
-		return
+		return "", false
 	}
 	user, err := s.digest.verify(authorization(req), "INVITE", s.agentPassword)
 	if err != nil {
 		s.challenge(req, tx, err, user)
-		return
+		return "", false
 	}
-	if user != agent {
+	if want != "" && user != want {
 		s.respond(req, tx, 403, "Forbidden", nil)
-		return
+		return "", false
 	}
-	if ct := req.ContentType(); len(req.Body()) > 0 && (ct == nil || !strings.Contains(strings.ToLower(ct.Value()), "application/sdp")) {
-		s.respond(req, tx, 415, "Unsupported Media Type", nil, sip.NewHeader("Accept", "application/sdp"))
-		return
-	}
-	dua := &sipgo.DialogUA{Client: s.client, ContactHDR: s.contact(req.Transport())}
-	ds, err := dua.ReadInvite(req, tx)
-	if err != nil {
-		s.respond(req, tx, 400, "Bad Request", nil)
-		return
-	}
-	leg := newInboundLeg(s, "", req, tx, ds)
-	leg.Agent = agent
-	s.legs.Store(ds.ID, leg)
-	_ = ds.Respond(100, "Trying", nil)
-	s.handler.NewCall(leg)
-	<-leg.txDone
+	return user, true
 }
 
 // InboundByDialog returns the inbound leg of a dialog named as in a

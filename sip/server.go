@@ -339,15 +339,20 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(req, tx, 503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "5"))
 		return
 	}
-	if agent, ok := s.agentCaller(req); ok {
-		s.handleAgentInvite(req, tx, agent)
-		return
-	}
-	trunk, ok := s.trunkFor(req.Source())
-	agent := ""
-	if !ok {
-		if agent, ok = s.agentInvite(req, tx); !ok {
+	// An agent's registered phone (From is the agent) is recognised before
+	// trunks, since a phone may share an address a trunk lists.
+	var trunk Trunk
+	agent, ok := s.agentCaller(req)
+	switch {
+	case ok:
+		if _, ok = s.authAgent(req, tx, agent); !ok {
 			return
+		}
+	default:
+		if trunk, ok = s.trunkFor(req.Source()); !ok {
+			if agent, ok = s.agentInvite(req, tx); !ok {
+				return
+			}
 		}
 	}
 	if agent == "" && trunk.Password != "" {
