@@ -183,7 +183,7 @@ func (c *Call) checkMedia() {
 	}
 	if silent(c.caller.LastRx(), c.arrived) {
 		c.log.Warn("caller media timeout", "timeout", timeout)
-		c.deadCaller("rtp_timeout")
+		c.callerLeft("switch", "rtp_timeout") // gone without a BYE
 		return
 	}
 	if c.agent != nil && silent(c.agent.media.LastRx(), c.answeredAt) {
@@ -192,10 +192,6 @@ func (c *Call) checkMedia() {
 		c.end("switch", "agent_rtp_timeout", "answered")
 	}
 }
-
-// deadCaller ends a call whose caller is gone without a BYE (silent RTP,
-// an expired session timer): the switch hangs up, the agent is freed.
-func (c *Call) deadCaller(cause string) { c.callerLeft("switch", cause) }
 
 func (c *Call) handle(ev any) {
 	switch e := ev.(type) {
@@ -248,7 +244,7 @@ func (c *Call) onCallerLeg(ev any) {
 		// (queue slot and any agent freed), as the switch's doing, with BYE.
 		c.callerLeft("switch", "no_ack")
 	case hsip.EvSessionExpired:
-		c.deadCaller("session_expired")
+		c.callerLeft("switch", "session_expired")
 	case hsip.EvDTMF:
 		c.onDigit(e.Digit)
 	case hsip.EvReInvite:
