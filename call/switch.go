@@ -277,23 +277,14 @@ func (sw *Switch) toCall(callID string, a any) bool {
 // Registered logs the agent in and makes them ready (sip.Handler): a phone
 // that registers is an agent at their desk.
 func (sw *Switch) Registered(b hsip.Binding) {
-	if sw.isAgent(b.AgentID) {
+	if sw.knownAgent(b.AgentID) == nil { // extensions register too, outside the ACD
 		sw.acd.post(acdAgentUp(b.AgentID))
 	}
 }
 
-func (sw *Switch) isAgent(id string) bool {
-	for _, a := range sw.cfg().Agents {
-		if a.ID == id {
-			return true
-		}
-	}
-	return false
-}
-
 // Unregistered logs the agent out (sip.Handler).
 func (sw *Switch) Unregistered(agentID string) {
-	if sw.isAgent(agentID) {
+	if sw.knownAgent(agentID) == nil {
 		sw.acd.post(acdAgentDown(agentID))
 	}
 }
