@@ -251,6 +251,8 @@ func (c *Call) onCallerLeg(ev any) {
 		if hold, ok := c.sw.answerReInvite(e.ReInvite, c.caller); ok && c.phase == phaseConnected {
 			c.setHold(false, hold)
 		}
+	case hsip.EvOfferAnswered:
+		c.sw.applyAnswer(c.caller, e.SDP)
 	}
 }
 

@@ -139,6 +139,22 @@ func (sw *Switch) applyRemote(l *media.Leg, m *sdp.Media) {
 	l.SetRemote(m.Addr, codec, dtmf)
 }
 
+// applyAnswer follows the far end's answer to an offer of ours (a session
+// refresh by re-INVITE): a UA that moved its media says so there.
+func (sw *Switch) applyAnswer(l *media.Leg, body []byte) {
+	if l == nil {
+		return
+	}
+	m, err := sdp.Parse(body)
+	if err != nil {
+		sw.log.Warn("unreadable answer to our re-INVITE", "error", err)
+		return
+	}
+	if !m.Addr.Addr().IsUnspecified() {
+		sw.applyRemote(l, m)
+	}
+}
+
 // answerReInvite accepts a re-INVITE (hold, unhold, a moved endpoint or a
 // session refresh) by answering from the same RTP leg, so the audio path
 // survives it. It reports whether the offer puts the other side on hold

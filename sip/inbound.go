@@ -32,6 +32,9 @@ type (
 	EvRinging struct{}
 	// EvAnswered: the agent answered; SDP is its answer.
 	EvAnswered struct{ SDP []byte }
+	// EvOfferAnswered: the far end answered Hotline's own in-dialog offer
+	// (a session refresh by re-INVITE); SDP is its media, perhaps moved.
+	EvOfferAnswered struct{ SDP []byte }
 	// EvFailed: the outbound INVITE failed (busy, declined, unreachable,
 	// timeout); Status is the SIP status or 408/503 for transport failures.
 	EvFailed struct {
@@ -113,6 +116,8 @@ type InboundLeg struct {
 
 	st        *sessionTimer // nil: no session timer on this call
 	refreshCh chan struct{}
+	updateOK  bool // the INVITE's Allow lists UPDATE: refresh by UPDATE, else re-INVITE
+	offers    offerState
 
 	mu       sync.Mutex
 	final    bool // a final response was sent
@@ -135,6 +140,7 @@ func newInboundLeg(s *Server, trunk string, req *sip.Request, tx sip.ServerTrans
 	if f := req.From(); f != nil {
 		l.ANI = f.Address.User
 	}
+	l.updateOK = allows(req, sip.UPDATE)
 	tx.OnCancel(func(*sip.Request) {
 		l.mu.Lock()
 		l.final, l.ended = true, true
@@ -177,6 +183,7 @@ func (l *InboundLeg) Answer(sdp []byte) error {
 	}
 	l.final, l.answered = true, true
 	l.mu.Unlock()
+	l.offers.setLocal(sdp)
 	go func() {
 		defer l.endTx()
 		res := sip.NewSDPResponseFromRequest(l.ds.InviteRequest, sdp)
@@ -288,7 +295,7 @@ func (l *InboundLeg) onBye(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (l *InboundLeg) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
-	handleReInvite(l.s, &l.emitter, req, tx, l.refreshed)
+	handleReInvite(l.s, &l.emitter, &l.offers, req, tx, l.refreshed)
 }
 
 func (l *InboundLeg) onInfo(req *sip.Request, tx sip.ServerTransaction) {
@@ -299,7 +306,20 @@ func (l *InboundLeg) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 // for its answer, since the transaction must be answered from this handler.
 // refreshed, when set, is told of an accepted offer (a session refresh) and
 // gives the headers the 200 must carry.
-func handleReInvite(s *Server, e *emitter, req *sip.Request, tx sip.ServerTransaction, refreshed func() []sip.Header) {
+func handleReInvite(s *Server, e *emitter, offers *offerState, req *sip.Request, tx sip.ServerTransaction, refreshed func() []sip.Header) {
+	if code := offers.admit(req.Method); code != 0 {
+		// Offers crossed (491) or this one overlaps one we are still
+		// answering (500): the far end retries after a random wait.
+		s.log.Info("in-dialog offer refused", "method", req.Method.String(), "status", code, "call_id", req.CallID().Value())
+		if code == 491 {
+			s.respond(req, tx, 491, "Request Pending", nil)
+		} else {
+			s.respond(req, tx, 500, "Server Internal Error", nil, sip.NewHeader("Retry-After", "1"))
+		}
+		return
+	}
+	var gave []byte
+	defer func() { offers.answered(gave) }()
 	ri := &ReInvite{SDP: req.Body(), reply: make(chan reinviteReply, 1)}
 	if len(ri.SDP) == 0 {
 		// An offerless re-INVITE (session refresh) needs our offer in the
@@ -310,6 +330,7 @@ func handleReInvite(s *Server, e *emitter, req *sip.Request, tx sip.ServerTransa
 	select {
 	case r := <-ri.reply:
 		if r.code == 200 {
+			gave = r.sdp
 			res := sip.NewSDPResponseFromRequest(req, r.sdp)
 			if req.Method == sip.INVITE {
 				res.AppendHeader(&sip.ContactHeader{Address: s.contact(req.Transport()).Address})

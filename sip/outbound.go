@@ -29,6 +29,7 @@ type OutboundLeg struct {
 	cancel context.CancelFunc
 
 	AgentID string
+	offers  offerState
 
 	mu       sync.Mutex
 	answered bool
@@ -209,7 +210,7 @@ func (l *OutboundLeg) onBye(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (l *OutboundLeg) onReInvite(req *sip.Request, tx sip.ServerTransaction) {
-	handleReInvite(l.s, &l.emitter, req, tx, nil)
+	handleReInvite(l.s, &l.emitter, &l.offers, req, tx, nil)
 }
 
 func (l *OutboundLeg) onInfo(req *sip.Request, tx sip.ServerTransaction) {

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -217,24 +218,102 @@ func (l *InboundLeg) watchSession() {
 	}
 }
 
-// refresh sends Hotline's session refresh (UPDATE without a body) and
-// reports whether the caller answered 2xx.
+// requestHeaders are the timer headers of Hotline's own refresh request:
+// Hotline is its UAC and stays the refresher (RFC 4028 §7.4).
+func (st *sessionTimer) requestHeaders() []sip.Header {
+	return []sip.Header{
+		sip.NewHeader("Session-Expires", strconv.Itoa(int(st.interval/time.Second))+";refresher=uac"),
+		sip.NewHeader("Supported", "timer"),
+	}
+}
+
+// refresh sends Hotline's session refresh and reports whether it
+// succeeded: UPDATE without a body where the caller allows UPDATE, else a
+// re-INVITE repeating our session description (every UA takes that). A
+// refresh whose offer crosses the caller's own (491) is retried after the
+// random wait of RFC 3261 §14.1.
 func (l *InboundLeg) refresh() bool {
+	method := sip.INVITE
+	if l.updateOK {
+		method = sip.UPDATE
+	}
+	for try := 0; ; try++ {
+		code, err := l.sendRefresh(method)
+		if err != nil {
+			l.s.log.Warn("session refresh failed", "call_id", l.SIPCallID, "method", method.String(), "error", err)
+			return false
+		}
+		switch nextRefresh(method, code, try) {
+		case refreshDone:
+			return true
+		case refreshAsInvite:
+			method = sip.INVITE
+		case refreshRetry:
+			wait := glareWait(false, rand.IntN(201)) // the caller chose the Call-ID
+			l.s.log.Info("session refresh crossed; retrying", "call_id", l.SIPCallID, "status", code, "after", wait)
+			select {
+			case <-time.After(wait):
+			case <-l.ds.Context().Done():
+				return false
+			}
+		default:
+			l.s.log.Warn("session refresh refused", "call_id", l.SIPCallID, "method", method.String(), "status", code)
+			return false
+		}
+	}
+}
+
+// sendRefresh sends one refresh request and returns the final status.
+func (l *InboundLeg) sendRefresh(method sip.RequestMethod) (int, error) {
 	inv := l.ds.InviteRequest
 	target := inv.Recipient
 	if c := inv.Contact(); c != nil {
 		target = c.Address
 	}
-	req := sip.NewRequest(sip.UPDATE, target)
-	for _, h := range l.st.responseHeaders() {
+	req := sip.NewRequest(method, target)
+	for _, h := range l.st.requestHeaders() {
 		req.AppendHeader(h)
+	}
+	if method == sip.INVITE {
+		offer, ok := l.offers.begin()
+		if !ok {
+			// The caller's own offer is being answered: that exchange
+			// refreshes the session.
+			return 200, nil
+		}
+		defer l.offers.end()
+		req.AppendHeader(&sip.ContactHeader{Address: l.s.contact(l.Transport).Address})
+		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		req.SetBody(offer)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 32*time.Second)
 	defer cancel()
 	res, err := l.ds.Do(ctx, req)
-	if err != nil || !res.IsSuccess() {
-		l.s.log.Warn("session refresh failed", "call_id", l.SIPCallID, "error", err)
-		return false
+	if err != nil {
+		return 0, err
 	}
-	return true
+	if method == sip.INVITE && res.IsSuccess() {
+		// A 2xx to an INVITE is acknowledged end to end, by us.
+		ack := sip.NewRequest(sip.ACK, target)
+		ack.AppendHeader(&sip.CSeqHeader{SeqNo: res.CSeq().SeqNo, MethodName: sip.ACK})
+		if err := l.ds.WriteRequest(ack); err != nil {
+			l.s.log.Warn("ack of session refresh failed", "call_id", l.SIPCallID, "error", err)
+		}
+		if len(res.Body()) > 0 {
+			l.emit(EvOfferAnswered{SDP: res.Body()})
+		}
+	}
+	return res.StatusCode, nil
+}
+
+// allows reports whether a request's Allow header lists method.
+func allows(req *sip.Request, method sip.RequestMethod) bool {
+	for _, h := range req.GetHeaders("Allow") {
+		for _, m := range strings.Split(h.Value(), ",") {
+			if strings.EqualFold(strings.TrimSpace(m), method.String()) {
+				return true
+			}
+		}
+	}
+	return false
 }
