@@ -27,7 +27,7 @@ vet:
 	$(GO) vet ./...
 
 # Every parser that sees outside bytes has a fuzz target: package:target.
-FUZZ_TARGETS := ./config:FuzzLoadBytes ./sip/sdp:FuzzParse ./sip:FuzzParseInfoDTMF ./sip:FuzzRequestFault ./cti:FuzzDecodeCommand \
+FUZZ_TARGETS := ./config:FuzzLoadBytes ./sip/sdp:FuzzParse ./sip:FuzzParseInfoDTMF ./sip:FuzzRequestFault ./sip:FuzzRelaxLWS ./cti:FuzzDecodeCommand \
 	./media:FuzzDecodeEvent ./media:FuzzParseWAV ./ivr:FuzzParseExpr ./acd:FuzzEngine
 
 unit:

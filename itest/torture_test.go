@@ -23,7 +23,7 @@ type tortureWant struct {
 
 var tortureWants = map[string]tortureWant{
 	// 3.1.1 valid messages
-	"wsinv": {status: 400}, "intmeth": {status: 501}, "esc01": {status: 200}, "escnull": {status: 401},
+	"wsinv": {status: 481}, "intmeth": {status: 501}, "esc01": {status: 200}, "escnull": {status: 401},
 	"esc02": {status: 501}, "lwsdisp": {status: 200}, "longreq": {status: 200}, "dblreq": {status: 401},
 	"semiuri": {status: 200}, "transports": {status: 200}, "mpart01": {status: 405}, "unreason": {}, "noreason": {},
 	// 3.1.2 invalid messages

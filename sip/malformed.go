@@ -262,7 +262,7 @@ func (s *Server) readFilter(p sip.TransportReadProps, data []byte) ([]byte, erro
 	}
 	method, f, lines := requestFault(data)
 	if f.code == 0 {
-		return data, nil
+		return relaxLWS(data), nil
 	}
 	s.log.Warn("malformed request", "method", printable(method, 32), "source", p.RemoteAddr.String(), "status", f.code, "fault", f.reason)
 	if _, hasVia := lines["Via"]; !hasVia || method == "ACK" {
