@@ -128,13 +128,15 @@ func (r *opusRx) convert(buf []byte, n int, m *opusMode) (int, bool) {
 		media.Encode(b[12:], r.pcm[:k], media.PCMU)
 		return 12 + k, true
 	case int(pt) == m.ev48 || int(pt) == m.ev8:
+		// Durations are counted on the stream's 48 kHz clock whichever
+		// event type carries them: Chromium sends telephone-event/8000
+		// with an Opus stream, yet its event timestamps and durations
+		// advance 960 per 20 ms, as measured by TestBrowserAgentOpus.
 		p := b[start:end]
 		if len(p) < 4 {
 			return 0, false
 		}
-		if int(pt) == m.ev48 {
-			binary.BigEndian.PutUint16(p[2:], binary.BigEndian.Uint16(p[2:])/6)
-		}
+		binary.BigEndian.PutUint16(p[2:], binary.BigEndian.Uint16(p[2:])/6)
 		k := copy(b[12:], p[:4])
 		r.header(b, legEventPT)
 		return 12 + k, true

@@ -178,11 +178,14 @@ func TestOpusSessionDigitsChangeClock(t *testing.T) {
 	if d, end, dur, ok := media.DecodeEvent(buf[12:n]); !ok || d != '5' || !end || dur != 800 {
 		t.Errorf("event in: digit %c end %v duration %d", d, end, dur)
 	}
-	media.EncodeEvent(ev[:], '9', false, 800)
-	if n, ok = rx.convert(buf, copy(buf, rtpPacket(126, 2, 96960, false, ev[:])), testMode); !ok || buf[1] != legEventPT {
+	// Chromium's telephone-event/8000 on an Opus stream still counts on
+	// the stream's 48 kHz clock.
+	media.EncodeEvent(ev[:], '9', false, 2880)
+	if n, ok = rx.convert(buf, copy(buf, rtpPacket(126, 2, 96960, false, ev[:])), testMode); !ok || buf[1] != legEventPT ||
+		binary.BigEndian.Uint32(buf[4:]) != 16160 {
 		t.Errorf("8 kHz event in: % x", buf[:n])
-	} else if _, _, dur, _ := media.DecodeEvent(buf[12:n]); dur != 800 {
-		t.Errorf("8 kHz event's duration became %d", dur)
+	} else if _, _, dur, _ := media.DecodeEvent(buf[12:n]); dur != 480 {
+		t.Errorf("8 kHz event's duration became %d, want 480", dur)
 	}
 	for _, drop := range [][]byte{rtpPacket(96, 3, 0, false, []byte{1, 2}), rtpPacket(ptOpus, 4, 0, false, []byte{0x03, 0x00})} {
 		if _, ok := rx.convert(buf, copy(buf, drop), testMode); ok {
