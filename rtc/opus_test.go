@@ -369,3 +369,34 @@ func TestPeerOpusBothWays(t *testing.T) {
 		t.Errorf("browser heard %v Hz, want 600", f)
 	}
 }
+
+// Whatever a browser sends, the conversion neither panics nor writes past
+// the leg's buffer, and what it passes on is a plain RTP packet of a type
+// the leg knows.
+func FuzzBrowserPacket(f *testing.F) {
+	needOpus(f)
+	var ev [4]byte
+	media.EncodeEvent(ev[:], '1', true, 960)
+	f.Add(rtpPacket(ptOpus, 1, 960, true, []byte{0x78, 0x01, 0x02}))
+	f.Add(rtpPacket(126, 2, 1920, false, ev[:]))
+	f.Add(rtpPacket(0, 3, 160, false, make([]byte, 160)))
+	f.Add([]byte{0xb2, 111, 0, 1, 0, 0, 0, 2, 0, 0, 0, 9, 0, 0, 0, 1, 0, 0, 0, 2, 0xbe, 0xde, 0, 1, 7, 7, 7, 7, 0xaa, 0xbb, 0, 2})
+	rx := opusRx{}
+	f.Cleanup(rx.close)
+	buf := make([]byte, 1500)
+	f.Fuzz(func(t *testing.T, pkt []byte) {
+		if len(pkt) > len(buf) {
+			return
+		}
+		n, ok := rx.convert(buf, copy(buf, pkt), testMode)
+		if !ok {
+			return
+		}
+		if n < 12 || n > len(buf) {
+			t.Fatalf("%d bytes passed on", n)
+		}
+		if pt := buf[1] & 0x7f; pt != 0 && pt != 8 && pt != legEventPT {
+			t.Fatalf("payload type %d passed on", pt)
+		}
+	})
+}
