@@ -14,8 +14,8 @@ import (
 // With server.webrtc.opus the page's audio is Opus both ways (the browser's
 // own statistics say so), transcoded by the switch: the caller and the page
 // still hear each other by frequency, and a digit the page sends as a
-// 48 kHz telephone-event reaches the caller as an 8 kHz one of the right
-// length.
+// telephone-event timed on the 48 kHz clock reaches the caller as an
+// 8 kHz one; an ICE restart keeps Opus.
 func TestBrowserAgentOpus(t *testing.T) {
 	requirePeers(t, "sipp", "tshark")
 	srv, _ := crm(t)
@@ -61,7 +61,16 @@ func TestBrowserAgentOpus(t *testing.T) {
 	// least the 40 ms of a real digit and at most the 2400 asked for;
 	// passed through unconverted it would be six times the time it took.
 	b.do("dtmf 5 300")
-	time.Sleep(500 * time.Millisecond)
+	// An ICE restart (a re-INVITE with the browser's own offer) keeps Opus
+	// and the audio.
+	b.do("ice_restart")
+	time.Sleep(time.Second)
+	if m, _ := b.do("codec")["inbound"].(map[string]any); !strings.EqualFold(fmt.Sprint(m["mimeType"]), "audio/opus") {
+		t.Errorf("after the ICE restart the page receives %v", m)
+	}
+	if p := b.do("peak 1500"); math.Abs(peakHz(t, p)-500) > 30 {
+		t.Errorf("after the ICE restart the page heard %v Hz, want 500", p)
+	}
 	b.do("hangup")
 	awaitSIPp(t, done, 20*time.Second, "caller")
 
