@@ -192,3 +192,24 @@ func TestVersion(t *testing.T) {
 		t.Log(v)
 	}
 }
+
+// The rate conversion inside the codec is band-limited: a browser's 6 kHz
+// (above the 4 kHz an 8 kHz leg can carry) decoded at 8 kHz is removed,
+// not folded down to 2 kHz; the switch's 8 kHz audio decoded at 48 kHz has
+// no images above 4 kHz (7 kHz for a 1 kHz tone).
+func TestRateConversionDoesNotAlias(t *testing.T) {
+	needLib(t)
+	in, out := roundTrip(t, 48000, 8000, 6000)
+	level := 20 * math.Log10(rms(out)/rms(in))
+	t.Logf("6 kHz decoded at 8 kHz: %.1f dB, %.3f of what is left at 2 kHz", level, toneShare(out, 8000, 2000))
+	if level > -30 {
+		t.Errorf("6 kHz decoded at 8 kHz is only %.1f dB down", level)
+	}
+	_, up := roundTrip(t, 8000, 48000, 1000)
+	if image := toneShare(up, 48000, 7000); image > 0.001 {
+		t.Errorf("8 kHz audio decoded at 48 kHz carries %.4f of its energy at the 7 kHz image", image)
+	}
+	if share := toneShare(up, 48000, 1000); share < 0.99 {
+		t.Errorf("8 kHz 1 kHz tone decoded at 48 kHz: %.3f at 1 kHz", share)
+	}
+}
