@@ -93,7 +93,26 @@ type opusRx struct {
 	dec    *opus.Decoder
 	closed bool
 	pcm    [960]int16 // 120 ms at 8 kHz, Opus's longest packet
+	fec    [960]int16
 	ts     tsDown
+	// The last Opus packet decoded, to see a single loss; the packet
+	// behind a rebuilt one waits in pending for the next read.
+	seen     bool
+	ssrc     uint32
+	seq      uint16
+	frame    int // its samples at 8 kHz
+	pending  [12 + 960]byte
+	pendingN int
+}
+
+// takePending hands out the packet held back behind a rebuilt one.
+func (r *opusRx) takePending(buf []byte) (int, bool) {
+	if r.pendingN == 0 {
+		return 0, false
+	}
+	n := copy(buf, r.pending[:r.pendingN])
+	r.pendingN = 0
+	return n, true
 }
 
 // convert rewrites the packet buf[:n] in place (buf's length is the room
@@ -119,14 +138,41 @@ func (r *opusRx) convert(buf []byte, n int, m *opusMode) (int, bool) {
 				return 0, false
 			}
 		}
+		seq, ssrc := binary.BigEndian.Uint16(b[2:]), binary.BigEndian.Uint32(b[8:])
+		// One packet lost just before this one: rebuild it from this
+		// one's in-band FEC (libopus conceals it when there is none), so
+		// the leg gets audio rather than a gap. It must be decoded first.
+		lost := 0
+		if r.seen && ssrc == r.ssrc && seq == r.seq+2 && 12+r.frame <= len(buf) {
+			if k, err := r.dec.DecodeFEC(b[start:end], r.fec[:r.frame]); err == nil {
+				lost = k
+			}
+		}
 		k, err := r.dec.Decode(b[start:end], r.pcm[:])
 		if err != nil || k == 0 || 12+k > len(buf) {
 			return 0, false
 		}
-		b = buf[:12+k]
+		r.seen, r.ssrc, r.seq, r.frame = true, ssrc, seq, k
+		if lost == 0 {
+			b = buf[:12+k]
+			r.header(b, 0)
+			media.Encode(b[12:], r.pcm[:k], media.PCMU)
+			return 12 + k, true
+		}
+		p := r.pending[:12+k]
+		copy(p, b[:12])
+		r.header(p, 0)
+		media.Encode(p[12:], r.pcm[:k], media.PCMU)
+		r.pendingN = len(p)
+		// The rebuilt packet goes first: one sequence number and one
+		// frame earlier, never a marker.
+		b = buf[:12+lost]
+		binary.BigEndian.PutUint16(b[2:], seq-1)
+		binary.BigEndian.PutUint32(b[4:], binary.BigEndian.Uint32(b[4:])-uint32(6*lost))
+		b[1] &^= 0x80
 		r.header(b, 0)
-		media.Encode(b[12:], r.pcm[:k], media.PCMU)
-		return 12 + k, true
+		media.Encode(b[12:], r.fec[:lost], media.PCMU)
+		return 12 + lost, true
 	case int(pt) == m.ev48 || int(pt) == m.ev8:
 		// Durations are counted on the stream's 48 kHz clock whichever
 		// event type carries them: Chromium sends telephone-event/8000

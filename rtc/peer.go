@@ -245,6 +245,9 @@ func (p *Peer) ReadPacket(b []byte) (int, netip.AddrPort, error) {
 		return 0, netip.AddrPort{}, io.EOF
 	}
 	for {
+		if n, ok := p.rx.takePending(b); ok {
+			return n, PeerAddr, nil
+		}
 		n, _, err := p.remote.Load().Read(b)
 		if err != nil {
 			p.rx.close() // the reader stops: nothing else decodes
