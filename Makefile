@@ -28,7 +28,7 @@ vet:
 
 # Every parser that sees outside bytes has a fuzz target: package:target.
 FUZZ_TARGETS := ./config:FuzzLoadBytes ./sip/sdp:FuzzParse ./sip:FuzzParseInfoDTMF ./sip:FuzzRequestFault ./sip:FuzzRelaxLWS ./cti:FuzzDecodeCommand \
-	./media:FuzzDecodeEvent ./media:FuzzParseWAV ./ivr:FuzzParseExpr ./acd:FuzzEngine
+	./media:FuzzDecodeEvent ./media:FuzzParseWAV ./ivr:FuzzParseExpr ./acd:FuzzEngine ./rtc:FuzzBrowserPacket
 
 unit:
 	$(GO) test -count=1 -timeout 300s $$($(GO) list ./... | grep -v /itest)
@@ -39,7 +39,7 @@ integration: build
 
 ## bench: Go micro-benchmarks of the hot paths, each with its baseline in the same run
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./acd ./media ./cti ./store ./sip/...
+	$(GO) test -run '^$$' -bench . -benchmem ./acd ./media/... ./rtc ./cti ./store ./sip/...
 
 ## bench-load: the whole-path load benchmark against a same-run SIPp baseline, in a private network
 ## namespace (needs root and SIPp); LOAD=full for the long steps; writes bench/results.md

@@ -1,6 +1,7 @@
 package call
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/hotline/hotline/acd"
 	"github.com/hotline/hotline/cti"
 	"github.com/hotline/hotline/media"
+	"github.com/hotline/hotline/media/opus"
 	"github.com/hotline/hotline/rtc"
 	hsip "github.com/hotline/hotline/sip"
 	"github.com/hotline/hotline/sip/sdp"
@@ -31,12 +33,20 @@ func (sw *Switch) startWebRTC() error {
 	if !w.Enabled {
 		return nil
 	}
+	if w.Opus {
+		if err := opus.Load(); err != nil {
+			return fmt.Errorf("server.webrtc.opus is true but %v: install libopus0 (apt install libopus0) or set opus: false", err)
+		}
+	}
 	e, err := rtc.NewEngine(rtc.Config{
 		Listen: w.ICEAddr, PublicIP: w.PublicIP, Logger: sw.log,
-		Disconnected: w.ICEDisconnected.D(), Failed: w.ICEFailed.D(),
+		Disconnected: w.ICEDisconnected.D(), Failed: w.ICEFailed.D(), Opus: w.Opus,
 	})
 	if err != nil {
 		return err
+	}
+	if w.Opus {
+		sw.log.Info("opus offered to browsers", "libopus", opus.Version())
 	}
 	sw.rtc = e
 	sw.agentSessions = web.NewSessions(agentSessionTTL, sw.now)

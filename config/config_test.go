@@ -54,6 +54,9 @@ func TestDefaultShape(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Default() problems:\n%v", err)
 	}
+	if c.Server.WebRTC.Opus {
+		t.Error("webrtc.opus is on without being asked for")
+	}
 	if len(c.Agents) != 4 || len(c.Queues) != 2 || c.Flows["main"] == nil || c.Trunks[0].Routes[2].Number != "*" {
 		t.Errorf("unexpected default config: %+v", c)
 	}

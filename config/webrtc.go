@@ -22,6 +22,9 @@ type WebRTCConfig struct {
 	// (defaults 5s and 15s).
 	ICEDisconnected Duration `yaml:"ice_disconnected"`
 	ICEFailed       Duration `yaml:"ice_failed"`
+	// Opus offers Opus to browsers ahead of G.711, transcoded at the
+	// switch; it needs libopus (libopus.so.0) at run time.
+	Opus bool `yaml:"opus"`
 }
 
 func (c *Config) webrtcDefaults() {

@@ -1,8 +1,9 @@
 // Package rtc terminates WebRTC media for browser agents with pion/webrtc:
 // ICE on one UDP port shared by every peer (ICE UDP mux), DTLS 1.2 and
-// SRTP, G.711 and RFC 4733 only, so the decrypted packets are the same RTP a
-// SIP phone sends and the rest of the switch treats a browser leg as a
-// media.Leg with another transport.
+// SRTP, G.711 and RFC 4733 (and Opus where enabled, transcoded to G.711 at
+// the peer), so the packets the leg sees are the same RTP a SIP phone sends
+// and the rest of the switch treats a browser leg as a media.Leg with
+// another transport.
 package rtc
 
 import (
@@ -16,6 +17,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/logging"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/hotline/hotline/media/opus"
 )
 
 // Config is what the engine needs from Hotline's configuration.
@@ -29,7 +32,10 @@ type Config struct {
 	// Disconnected and Failed are the ICE consent timeouts: a browser
 	// silent this long is disconnected, then failed (its leg ends).
 	Disconnected, Failed time.Duration
-	Logger               *slog.Logger
+	// Opus offers and accepts Opus ahead of G.711 (libopus must load:
+	// see media/opus); browser audio is then transcoded to G.711.
+	Opus   bool
+	Logger *slog.Logger
 }
 
 // Engine creates browser peers on the shared UDP port.
@@ -38,6 +44,7 @@ type Engine struct {
 	conn  net.PacketConn
 	mux   ice.UDPMux
 	local netip.AddrPort
+	opus  bool
 	log   *slog.Logger
 }
 
@@ -64,13 +71,15 @@ func NewEngine(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("webrtc listen %s: %w", cfg.Listen, err)
 	}
 	local := conn.LocalAddr().(*net.UDPAddr).AddrPort()
+	if cfg.Opus {
+		if err := opus.Load(); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
 
 	me := &webrtc.MediaEngine{}
-	for _, c := range []webrtc.RTPCodecParameters{
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}, PayloadType: ptPCMU},
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000}, PayloadType: ptPCMA},
-		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: "audio/telephone-event", ClockRate: 8000, SDPFmtpLine: "0-16"}, PayloadType: ptEvent},
-	} {
+	for _, c := range codecs(cfg.Opus) {
 		if err := me.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
 			conn.Close()
 			return nil, err
@@ -102,7 +111,28 @@ func NewEngine(cfg Config) (*Engine, error) {
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se),
 		webrtc.WithInterceptorRegistry(&interceptor.Registry{}))
 	cfg.Logger.Info("webrtc media listening", "udp", local.String(), "public_ip", cfg.PublicIP)
-	return &Engine{api: api, conn: conn, mux: mux, local: local, log: cfg.Logger}, nil
+	return &Engine{api: api, conn: conn, mux: mux, local: local, opus: cfg.Opus, log: cfg.Logger}, nil
+}
+
+// codecs are the audio formats we offer and accept, preferred first: Opus
+// (48 kHz, as browsers number it) when enabled, then G.711, and
+// telephone-event at each audio clock rate (a browser sends the one
+// matching the codec in use).
+func codecs(withOpus bool) []webrtc.RTPCodecParameters {
+	var cs []webrtc.RTPCodecParameters
+	if withOpus {
+		cs = append(cs, webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: ptOpus})
+	}
+	cs = append(cs,
+		webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}, PayloadType: ptPCMU},
+		webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000}, PayloadType: ptPCMA})
+	if withOpus {
+		cs = append(cs, webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: "audio/telephone-event", ClockRate: 48000, SDPFmtpLine: "0-16"}, PayloadType: ptEvent48})
+	}
+	return append(cs, webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
+		MimeType: "audio/telephone-event", ClockRate: 8000, SDPFmtpLine: "0-16"}, PayloadType: ptEvent})
 }
 
 // Addr is the bound ICE port.

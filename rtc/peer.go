@@ -40,6 +40,14 @@ type Peer struct {
 	gone    sync.Once
 	onGone  func(reason string)
 	down    atomic.Bool // ICE disconnected (consent lost), maybe for good
+
+	// Opus: offered when the engine allows it; mode is set while the
+	// browser's SDP chose it (nil: G.711 end to end).
+	opusOn bool
+	mode   atomic.Pointer[opusMode]
+	rx     opusRx // the leg's reader goroutine's
+	txMu   sync.Mutex
+	tx     opusTx
 }
 
 // NewPeer prepares a peer. onGone is called from a pion goroutine with
@@ -51,7 +59,8 @@ func (e *Engine) NewPeer(onGone func(reason string)) (*Peer, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Peer{pc: pc, track: &localTrack{}, gotRem: make(chan struct{}), closed: make(chan struct{}), onGone: onGone}
+	p := &Peer{pc: pc, track: &localTrack{}, gotRem: make(chan struct{}), closed: make(chan struct{}), onGone: onGone,
+		opusOn: e.opus, tx: newOpusTx()}
 	sender, err := pc.AddTransceiverFromTrack(p.track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendrecv})
 	if err != nil {
 		pc.Close()
@@ -156,9 +165,10 @@ func (p *Peer) Answer(offer []byte) (answer []byte, hold bool, err error) {
 	return answer, dir == "sendonly" || dir == "inactive", err
 }
 
-// applyCodec reads the audio section the browser sent: its first G.711
-// format is what the leg sends (and the browser sends), telephone-event
-// carries digits. It returns the section's direction.
+// applyCodec reads the audio section the browser sent: its first format
+// we take (Opus where enabled, else G.711) is what the leg's stream
+// becomes, telephone-event carries digits. It returns the section's
+// direction.
 func (p *Peer) applyCodec(raw []byte) (dir string, err error) {
 	var d sdp.SessionDescription
 	if err := d.UnmarshalString(string(raw)); err != nil {
@@ -168,7 +178,9 @@ func (p *Peer) applyCodec(raw []byte) (dir string, err error) {
 		if m.MediaName.Media != "audio" || m.MediaName.Port.Value == 0 {
 			continue
 		}
-		codec, found, event := media.PCMU, false, -1
+		codec, found := media.PCMU, false
+		om := &opusMode{ev48: -1, ev8: -1}
+		useOpus := false
 		for _, f := range m.MediaName.Formats {
 			pt, err := strconv.Atoi(f)
 			if err != nil {
@@ -179,18 +191,25 @@ func (p *Peer) applyCodec(raw []byte) (dir string, err error) {
 				continue
 			}
 			switch strings.ToUpper(c.Name) {
+			case "OPUS":
+				if p.opusOn && !found && c.ClockRate == 48000 {
+					om.opus, found, useOpus = uint8(pt), true, true
+				}
 			case "PCMU", "PCMA":
 				if !found {
 					codec, found = map[bool]media.Codec{true: media.PCMU, false: media.PCMA}[strings.EqualFold(c.Name, "PCMU")], true
 				}
 			case "TELEPHONE-EVENT":
-				if c.ClockRate == 8000 {
-					event = pt
+				switch c.ClockRate {
+				case 8000:
+					om.ev8 = pt
+				case 48000:
+					om.ev48 = pt
 				}
 			}
 		}
 		if !found {
-			return "", errors.New("webrtc: no G.711 in the browser's audio")
+			return "", errors.New("webrtc: neither Opus nor G.711 in the browser's audio")
 		}
 		dir = "sendrecv"
 		for _, a := range m.Attributes {
@@ -199,7 +218,19 @@ func (p *Peer) applyCodec(raw []byte) (dir string, err error) {
 				dir = a.Key
 			}
 		}
-		p.leg.SetRemote(PeerAddr, codec, event)
+		if !useOpus {
+			p.mode.Store(nil)
+			p.leg.SetRemote(PeerAddr, codec, om.ev8)
+			return dir, nil
+		}
+		// The leg sees PCMU and one telephone-event type whatever the
+		// browser numbers them (opusRx and opusTx translate).
+		event := -1
+		if om.ev48 >= 0 || om.ev8 >= 0 {
+			event = legEventPT
+		}
+		p.mode.Store(om)
+		p.leg.SetRemote(PeerAddr, media.PCMU, event)
 		return dir, nil
 	}
 	return "", errors.New("webrtc: no audio in the browser's SDP")
@@ -210,19 +241,42 @@ func (p *Peer) ReadPacket(b []byte) (int, netip.AddrPort, error) {
 	select {
 	case <-p.gotRem:
 	case <-p.closed:
+		p.rx.close()
 		return 0, netip.AddrPort{}, io.EOF
 	}
-	n, _, err := p.remote.Load().Read(b)
-	if err != nil {
-		return 0, netip.AddrPort{}, io.EOF // the track ended: the leg's reader stops
+	for {
+		if n, ok := p.rx.takePending(b); ok {
+			return n, PeerAddr, nil
+		}
+		n, _, err := p.remote.Load().Read(b)
+		if err != nil {
+			p.rx.close() // the reader stops: nothing else decodes
+			return 0, netip.AddrPort{}, io.EOF
+		}
+		if m := p.mode.Load(); m != nil {
+			if n, ok := p.rx.convert(b, n, m); ok {
+				return n, PeerAddr, nil
+			}
+			continue // nothing for the leg (an undecodable or unknown packet)
+		}
+		return n, PeerAddr, nil
 	}
-	return n, PeerAddr, nil
 }
 
 // WritePacket is media.Transport: the leg's stream, SRTP-encrypted to the
 // browser under the SSRC our SDP announced.
 func (p *Peer) WritePacket(b []byte, _ netip.AddrPort) error {
-	return p.track.write(b)
+	m := p.mode.Load()
+	if m == nil {
+		return p.track.write(b)
+	}
+	bd := p.track.w.Load()
+	if bd == nil {
+		return nil // not negotiated yet
+	}
+	p.txMu.Lock()
+	defer p.txMu.Unlock()
+	return ignoreClosed(p.tx.convert(b, m, bd.ssrc, bd.ws))
 }
 
 // Close ends the session (the leg's Close calls it).
@@ -231,6 +285,9 @@ func (p *Peer) Close() error {
 	p.close1.Do(func() {
 		close(p.closed)
 		err = p.pc.Close()
+		p.txMu.Lock()
+		p.tx.close()
+		p.txMu.Unlock()
 	})
 	return err
 }
@@ -242,8 +299,9 @@ func (p *Peer) Disconnected() bool { return p.down.Load() }
 // State is the peer connection's state, for logs and tests.
 func (p *Peer) State() string { return p.pc.ConnectionState().String() }
 
-// localTrack is our outbound audio: packets come ready-made from the leg
-// (payload types included), so it only stamps the negotiated SSRC.
+// localTrack is our outbound audio: G.711 packets come ready-made from the
+// leg (payload types included), so it only stamps the negotiated SSRC;
+// Opus packets are written by opusTx under the same binding.
 type localTrack struct {
 	w atomic.Pointer[binding]
 }
@@ -255,12 +313,13 @@ type binding struct {
 
 func (t *localTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	for _, c := range ctx.CodecParameters() {
-		if strings.EqualFold(c.MimeType, webrtc.MimeTypePCMU) || strings.EqualFold(c.MimeType, webrtc.MimeTypePCMA) {
+		switch strings.ToLower(c.MimeType) {
+		case strings.ToLower(webrtc.MimeTypeOpus), strings.ToLower(webrtc.MimeTypePCMU), strings.ToLower(webrtc.MimeTypePCMA):
 			t.w.Store(&binding{ssrc: uint32(ctx.SSRC()), ws: ctx.WriteStream()})
 			return c, nil
 		}
 	}
-	return webrtc.RTPCodecParameters{}, fmt.Errorf("webrtc: browser takes neither PCMU nor PCMA")
+	return webrtc.RTPCodecParameters{}, fmt.Errorf("webrtc: browser takes neither Opus nor G.711")
 }
 
 func (t *localTrack) Unbind(webrtc.TrackLocalContext) error {
@@ -280,6 +339,11 @@ func (t *localTrack) write(b []byte) error {
 	}
 	binary.BigEndian.PutUint32(b[8:12], bd.ssrc)
 	_, err := bd.ws.Write(b)
+	return ignoreClosed(err)
+}
+
+// ignoreClosed: a write racing the session's end is not the leg's error.
+func ignoreClosed(err error) error {
 	if errors.Is(err, io.ErrClosedPipe) {
 		return nil
 	}

@@ -19,12 +19,17 @@ import (
 // browserPeer is a second pion stack standing in for a browser: loopback
 // candidates only, G.711 and telephone-event, answering our offer.
 func browserPeer(t *testing.T) (*webrtc.PeerConnection, *localTrack, <-chan *webrtc.TrackRemote) {
-	t.Helper()
-	me := &webrtc.MediaEngine{}
-	for _, c := range []webrtc.RTPCodecParameters{
+	return browserPeerWith(t, []webrtc.RTPCodecParameters{
 		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}, PayloadType: 0},
 		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: "audio/telephone-event", ClockRate: 8000}, PayloadType: 101},
-	} {
+	})
+}
+
+// browserPeerWith is a stand-in browser taking these formats.
+func browserPeerWith(t *testing.T, codecs []webrtc.RTPCodecParameters) (*webrtc.PeerConnection, *localTrack, <-chan *webrtc.TrackRemote) {
+	t.Helper()
+	me := &webrtc.MediaEngine{}
+	for _, c := range codecs {
 		if err := me.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real peers Hotline's integration tests drive (SIPp, baresip,
-# linphonec, tshark, sox, Chromium) through apt and playwright-core through npm when they
-# are missing. Needs root (CI runs as root).
+# linphonec, tshark, sox, Chromium), libopus0 (the Opus tests) through apt and playwright-core
+# through npm when they are missing. Needs root (CI runs as root).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 browser_driver() {
@@ -21,7 +21,9 @@ command -v linphonec >/dev/null || need+=(linphone-cli)   # attended transfer fr
 command -v gcc     >/dev/null || need+=(gcc libc6-dev)
 command -v chromium >/dev/null || need+=(chromium)
 command -v npm     >/dev/null || need+=(npm)
-[ ${#need[@]} -eq 0 ] && { echo "test peers present: sipp baresip tshark sox linphonec chromium"; browser_driver; exit 0; }
+# Hotline loads libopus.so.0 at run time for webrtc.opus; its tests fail under CI without it.
+{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep 'libopus\.so\.0 ' >/dev/null || need+=(libopus0)
+[ ${#need[@]} -eq 0 ] && { echo "test peers present: sipp baresip tshark sox linphonec chromium libopus0"; browser_driver; exit 0; }
 echo "installing test peers: ${need[*]}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

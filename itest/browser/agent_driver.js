@@ -2,7 +2,8 @@
 // (found through NODE_PATH) and a fake microphone playing a WAV. The Go test sends one command per line on stdin
 // and reads one JSON reply per line on stdout; diagnostics go to stderr.
 //   node agent_driver.js URL AGENT PASSWORD MIC.wav
-// Commands: login | wait_state S | wait_pop | answer | peak MS | shot PATH | hold | ice_restart | hangup | wrapup CODE | state | close_tab | quit
+// Commands: login | wait_state S | wait_pop | answer | peak MS | shot PATH | hold | ice_restart | codec | dtmf TONES MS | hangup |
+//           wrapup CODE | state | close_tab | quit
 'use strict';
 const readline = require('readline');
 const { chromium } = require('playwright-core');
@@ -72,6 +73,34 @@ const reply = obj => process.stdout.write(JSON.stringify(obj) + '\n');
       await page.click('#reconnect-btn');
       await until(n => window.agentDesktop.iceRestarts > n, before);
       return desk();
+    },
+    // The codec each way as the browser's getStats reports it (inbound-rtp / outbound-rtp → codec).
+    async codec() {
+      return page.evaluate(async () => {
+        const s = window.agentDesktop.session, pc = s && s.connection;
+        if (!pc) throw new Error('no peer connection');
+        const stats = await pc.getStats(), codecs = {}, out = {};
+        stats.forEach(r => { if (r.type === 'codec') codecs[r.id] = r; });
+        stats.forEach(r => {
+          if ((r.type === 'inbound-rtp' || r.type === 'outbound-rtp') && r.kind === 'audio') {
+            const c = codecs[r.codecId] || {};
+            out[r.type === 'inbound-rtp' ? 'inbound' : 'outbound'] = { mimeType: c.mimeType, clockRate: c.clockRate,
+              channels: c.channels, sdpFmtpLine: c.sdpFmtpLine, payloadType: c.payloadType,
+              packets: r.type === 'inbound-rtp' ? r.packetsReceived : r.packetsSent };
+          }
+        });
+        return out;
+      });
+    },
+    // RFC 4733 digits from the browser's RTCDTMFSender, each MS long; replies once the last has played.
+    async dtmf(tones, ms) {
+      return page.evaluate(([tones, ms]) => new Promise((resolve, reject) => {
+        const pc = window.agentDesktop.session && window.agentDesktop.session.connection;
+        const sender = pc && pc.getSenders().find(x => x.track && x.track.kind === 'audio');
+        if (!sender || !sender.dtmf || !sender.dtmf.canInsertDTMF) return reject(new Error('no DTMF sender'));
+        sender.dtmf.ontonechange = e => { if (e.tone === '') resolve({ sent: tones }); };
+        sender.dtmf.insertDTMF(tones, ms, 70);
+      }), [tones, +ms || 100]);
     },
     async peak(ms) { return page.evaluate(ms => window.agentDesktop.remotePeak(ms), +ms || 2000); },
     async shot(path) { await page.screenshot({ path, fullPage: true }); return { path }; },
