@@ -14,7 +14,8 @@ import (
 // the caller's data, the test clicks Answer; the page hears the caller's
 // 500 Hz (WebAudio), the caller hears Firefox's fake microphone (1200 Hz,
 // not its default 1 kHz, so the tone is known to come from this call's
-// settings); the agent hangs up on the page and the record is right.
+// settings); Hold, Resume and Reconnect audio (an ICE restart) keep the
+// audio; the agent hangs up on the page and the record is right.
 func TestBrowserAgentFirefox(t *testing.T) {
 	requirePeers(t, "sipp", "tshark")
 	srv, _ := crm(t)
@@ -46,6 +47,22 @@ func TestBrowserAgentFirefox(t *testing.T) {
 	t.Logf("Firefox hears the caller at %v Hz (%v dB)", p["peakHz"], p["maxDb"])
 	if math.Abs(peakHz(t, p)-500) > 30 {
 		t.Errorf("Firefox heard %v Hz from the caller, want 500", p)
+	}
+	// Hold and resume (CTI), then the page's Reconnect audio: an ICE restart
+	// offered by Firefox in a re-INVITE; the audio goes on both ways.
+	if r := b.do("hold"); r["held"] != true {
+		t.Errorf("hold: %v", r)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if r := b.do("hold"); r["held"] != false {
+		t.Errorf("resume: %v", r)
+	}
+	b.do("ice_restart")
+	time.Sleep(time.Second)
+	p = b.do("peak 2000")
+	t.Logf("after the ICE restart Firefox hears %v Hz", p["peakHz"])
+	if math.Abs(peakHz(t, p)-500) > 30 {
+		t.Errorf("after the ICE restart Firefox heard %v Hz, want 500", p)
 	}
 	b.do("hangup")
 	awaitSIPp(t, done, 20*time.Second, "caller")
