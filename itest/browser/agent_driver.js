@@ -50,7 +50,7 @@ async function firefox() {
       'media.navigator.permission.fake': true,
       'media.navigator.audio.fake_frequency': +mic,                  // the fake microphone's sine
       'media.cubeb.force_mock_context': true,     // no sound card: without it audio never runs (AudioContext stays suspended)
-      'media.autoplay.default': 0, 'media.autoplay.block-webaudio': false,
+      // Firefox's own autoplay policy stays on: the page plays the caller only after the agent's click on Answer
       'media.peerconnection.ice.loopback': true,                       // 127.0.0.1 host candidates
       'media.peerconnection.ice.obfuscate_host_addresses': false,      // real addresses, not .local names
     },
