@@ -100,7 +100,7 @@ func (sw *Switch) answerBrowserReInvite(ri *hsip.ReInvite, p *rtc.Peer) (hold, o
 		ri.Reject(488) // an offerless re-INVITE would need our offer in the 200: browsers never send one
 		return false, false
 	}
-	answer, hold, err := p.Answer(ri.SDP)
+	answer, hold, err := p.Answer(withoutCandidates(ri.SDP))
 	if err != nil {
 		sw.log.Warn("browser re-offer refused", "error", err)
 		ri.Reject(488)
@@ -108,6 +108,24 @@ func (sw *Switch) answerBrowserReInvite(ri *hsip.ReInvite, p *rtc.Peer) (hold, o
 	}
 	ri.Accept(answer)
 	return hold, true
+}
+
+// withoutCandidates drops the candidate lines of a browser's re-offer. On
+// an ICE restart the switch's side (controlling) would check and nominate the
+// browser's new address at once, before the browser has our answer; Firefox
+// drops a nomination that comes that early and keeps sending on the old path,
+// which the restart has closed. Without them the switch learns the new
+// address from the browser's own checks (peer-reflexive), sent only once the
+// browser has the answer, and nominates it then.
+func withoutCandidates(offer []byte) []byte {
+	lines := strings.SplitAfter(string(offer), "\n")
+	kept := lines[:0]
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "a=candidate:") {
+			kept = append(kept, l)
+		}
+	}
+	return []byte(strings.Join(kept, ""))
 }
 
 // onBrowserMedia handles the peer's report about a connected browser.

@@ -16,8 +16,9 @@ import (
 )
 
 // Browser agents: headless Chromium (playwright-core, a fake microphone
-// playing a tone) logs in on the switch's /agent page, registers over SIP
-// WebSocket and takes calls with WebRTC audio.
+// playing a tone) or Firefox ESR (puppeteer-core over WebDriver BiDi, its
+// fake microphone's sine) logs in on the switch's /agent page, registers
+// over SIP WebSocket and takes calls with WebRTC audio.
 
 const (
 	httpPort = 18080
@@ -49,20 +50,31 @@ func startBrowser(t *testing.T, agent, password string, micHz float64) *browser 
 // certificate is accepted).
 func startBrowserAt(t *testing.T, url, agent, password string, micHz float64) *browser {
 	t.Helper()
-	requirePeers(t, "node", "chromium")
+	return startBrowserWith(t, "chromium", url, agent, password, micHz)
+}
+
+// startBrowserWith opens the desktop in engine (chromium or firefox).
+func startBrowserWith(t *testing.T, engine, url, agent, password string, micHz float64) *browser {
+	t.Helper()
+	mic := fmt.Sprint(micHz) // Firefox's fake microphone: a sine at a set frequency
+	if engine == "firefox" {
+		requirePeers(t, "node", "firefox-esr")
+	} else {
+		requirePeers(t, "node", "chromium")
+		mic = filepath.Join(t.TempDir(), "mic.wav")
+		if err := writeWAV48k(mic, micHz, 120); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if os.Getenv("NODE_PATH") == "" {
 		if p, err := filepath.Abs("../.cache/node/node_modules"); err == nil {
 			t.Setenv("NODE_PATH", p)
 		}
 	}
-	mic := filepath.Join(t.TempDir(), "mic.wav")
-	if err := writeWAV48k(mic, micHz, 120); err != nil {
-		t.Fatal(err)
-	}
 	home := t.TempDir()
-	cmd := exec.Command("node", "browser/agent_driver.js", url, agent, password, mic)
+	cmd := exec.Command("node", "browser/agent_driver.js", url, agent, password, mic, engine)
 	cmd.Env = append(os.Environ(), "HOME="+home)
-	p := &proc{name: "chromium", cmd: cmd, done: make(chan struct{})}
+	p := &proc{name: engine, cmd: cmd, done: make(chan struct{})}
 	cmd.Stderr = p
 	in, err := cmd.StdinPipe()
 	if err != nil {

@@ -1,23 +1,27 @@
-// Drives the agent desktop (/agent) in headless Chromium for the integration tests, with playwright-core
-// (found through NODE_PATH) and a fake microphone playing a WAV. The Go test sends one command per line on stdin
-// and reads one JSON reply per line on stdout; diagnostics go to stderr.
-//   node agent_driver.js URL AGENT PASSWORD MIC.wav
-// Commands: login | wait_state S | wait_pop | answer | peak MS | shot PATH | hold | ice_restart | codec | dtmf TONES MS | hangup |
-//           wrapup CODE | state | close_tab | quit
+// Drives the agent desktop (/agent) for the integration tests in headless Chromium (playwright-core, a fake
+// microphone playing a WAV) or Firefox ESR (puppeteer-core over WebDriver BiDi: playwright-core can drive only its
+// own patched Firefox; Firefox's fake microphone plays a sine at a set frequency). Both drivers are found through
+// NODE_PATH. The Go test sends one command per line on stdin and reads one JSON reply per line on stdout;
+// diagnostics go to stderr.
+//   node agent_driver.js URL AGENT PASSWORD MIC [chromium|firefox]   (MIC: a WAV for Chromium, a frequency in Hz for Firefox)
+// Commands: login | wait_state S | wait_pop | answer | peak MS | shot PATH | hold | mute | transfer TARGET | ice_restart | codec | dtmf TONES MS |
+//           hangup | wait_idle | wrapup CODE | state | close_tab | quit
+// JSSIP_DEBUG=1 adds JsSIP's own log (every SIP message) to stderr.
 'use strict';
 const readline = require('readline');
-const { chromium } = require('playwright-core');
 
-const [url, agent, password, wav] = process.argv.slice(2);
+const [url, agent, password, mic, engine = 'chromium'] = process.argv.slice(2);
 const reply = obj => process.stdout.write(JSON.stringify(obj) + '\n');
 
-(async () => {
+// Each engine gives a page and the few calls whose signatures differ between playwright and puppeteer.
+async function chromium() {
+  const { chromium } = require('playwright-core');
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-default-apps', '--disable-extensions',
-      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--use-file-for-fake-audio-capture=' + wav,
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--use-file-for-fake-audio-capture=' + mic,
       '--autoplay-policy=no-user-gesture-required',
       '--allow-loopback-in-peer-connection',            // 127.0.0.1 host candidates (lo is the only interface)
       '--disable-features=WebRtcHideLocalIpsWithMdns',  // real addresses, not .local names (no multicast here)
@@ -25,22 +29,61 @@ const reply = obj => process.stdout.write(JSON.stringify(obj) + '\n');
     ],
   });
   const ctx = await browser.newContext({ permissions: ['microphone'], ignoreHTTPSErrors: true, viewport: { width: 1100, height: 440 } });
-  let page = await ctx.newPage();
+  const page = await ctx.newPage();
+  return {
+    browser, page,
+    until: (fn, arg, ms) => page.waitForFunction(fn, arg, { timeout: ms, polling: 100 }),
+    fill: (sel, v) => page.fill(sel, v),
+    select: (sel, v) => page.selectOption(sel, v),
+  };
+}
+
+async function firefox() {
+  const puppeteer = require('puppeteer-core');
+  const browser = await puppeteer.launch({
+    browser: 'firefox', protocol: 'webDriverBiDi', headless: true, acceptInsecureCerts: true,  // wss: self-signed
+    executablePath: process.env.FIREFOX || '/usr/bin/firefox-esr',
+    extraPrefsFirefox: {
+      'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': true,
+      // the fake stream counts as a granted microphone: without it Firefox gathers only the default route's
+      // address (none in a namespace with only lo), never 127.0.0.1
+      'media.navigator.permission.fake': true,
+      'media.navigator.audio.fake_frequency': +mic,                  // the fake microphone's sine
+      'media.cubeb.force_mock_context': true,     // no sound card: without it audio never runs (AudioContext stays suspended)
+      // Firefox's own autoplay policy stays on: the page plays the caller only after the agent's click on Answer
+      'media.peerconnection.ice.loopback': true,                       // 127.0.0.1 host candidates
+      'media.peerconnection.ice.obfuscate_host_addresses': false,      // real addresses, not .local names
+    },
+  });
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1100, height: 440 });
+  return {
+    browser, page,
+    until: (fn, arg, ms) => page.waitForFunction(fn, { timeout: ms, polling: 100 }, arg),
+    fill: (sel, v) => page.locator(sel).fill(v),
+    select: (sel, v) => page.select(sel, v),
+  };
+}
+
+(async () => {
+  const b = await ({ chromium, firefox }[engine] || (() => { throw new Error('unknown browser ' + engine); }))();
+  const { browser, page } = b;
   page.on('console', m => console.error('[page]', m.text()));
   page.on('pageerror', e => console.error('[page error]', e.message));
+  if (process.env.JSSIP_DEBUG) await page.evaluateOnNewDocument(() => { localStorage.debug = 'JsSIP:*'; });
   const desk = () => page.evaluate(() => {
     const d = window.agentDesktop;
     return { sipRegistered: d.sipRegistered, ctiReady: d.ctiReady, state: d.state, reason: d.reason, talking: d.talking,
       ringing: !!d.session && !d.talking, callId: d.callId, pop: d.pop, events: d.events.slice(-20),
       sipStatus: document.getElementById('sip-status').textContent, loginError: document.getElementById('login-error').textContent, deskHidden: document.getElementById('desk').hidden, ctiStatus: document.getElementById('cti-status').textContent };
   });
-  const until = (fn, arg, ms = 20000) => page.waitForFunction(fn, arg, { timeout: ms, polling: 100 });
+  const until = (fn, arg, ms = 20000) => b.until(fn, arg, ms);
 
   const commands = {
     async login() {
       await page.goto(url);
-      await page.fill('#login-agent', agent);
-      await page.fill('#login-password', password);
+      await b.fill('#login-agent', agent);
+      await b.fill('#login-password', password);
       await page.click('#login-btn');
       await until(() => window.agentDesktop.sipRegistered && window.agentDesktop.ctiReady);
       return desk();
@@ -67,6 +110,18 @@ const reply = obj => process.stdout.write(JSON.stringify(obj) + '\n');
       await page.click('#hold-btn');
       await until(w => window.agentDesktop.held !== w, was);
       return { held: !was };
+    },
+    async mute() {                       // toggles: Mute, then Unmute
+      const was = await page.evaluate(() => window.agentDesktop.muted);
+      await page.click('#mute-btn');
+      await until(w => window.agentDesktop.muted !== w, was);
+      return { muted: !was, label: await page.evaluate(() => document.getElementById('mute-btn').textContent) };
+    },
+    async transfer(target) {
+      await b.fill('#transfer-target', target);
+      await page.click('#transfer-btn');
+      await until(() => !window.agentDesktop.session);   // the switch releases this leg once the caller has moved
+      return desk();
     },
     async ice_restart() {
       const before = await page.evaluate(() => window.agentDesktop.iceRestarts);
@@ -111,11 +166,12 @@ const reply = obj => process.stdout.write(JSON.stringify(obj) + '\n');
     },
     async wrapup(code) {
       await page.waitForSelector('#wrapup:not([hidden])');
-      await page.selectOption('#disposition', code);
+      await b.select('#disposition', code);
       await page.click('#wrapup-btn');
-      await page.waitForSelector('#wrapup', { state: 'hidden' });
+      await until(() => document.getElementById('wrapup').hidden);
       return desk();
     },
+    async wait_idle() { await until(() => !window.agentDesktop.session); return desk(); },
     async state() { return desk(); },
     async close_tab() { await page.close({ runBeforeUnload: false }); return { closed: true }; },
     async quit() { await browser.close(); return { quit: true }; },
