@@ -268,7 +268,9 @@ func (l *InboundLeg) Hangup() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := l.ds.Bye(ctx); err != nil {
-			l.s.log.Debug("bye to caller failed", "call_id", l.SIPCallID, "error", err)
+			// The call is already ended and recorded: a BYE that gets no
+			// answer changes nothing but the log.
+			l.s.log.Info("bye unanswered", "call_id", l.SIPCallID, "error", err)
 		}
 		l.s.forget(l.ds.ID)
 	}()

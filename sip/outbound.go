@@ -29,6 +29,7 @@ type OutboundLeg struct {
 	cancel context.CancelFunc
 
 	AgentID string
+	bound   Binding // the registration rung; zero for trunk calls
 	offers  offerState
 
 	mu       sync.Mutex
@@ -46,7 +47,7 @@ func (s *Server) Dial(r DialRequest, events func(any)) (*OutboundLeg, error) {
 	target := *b.Contact.Clone()
 	// Send to where the REGISTER came from: the Contact may be a private
 	// address behind NAT; the source is what reaches the phone.
-	return s.dial(target, b.Source, r.AgentID, r, events)
+	return s.dial(target, b.Source, b, r, events)
 }
 
 // TrunkDial is an outbound call to a number through a carrier trunk.
@@ -70,10 +71,11 @@ func (s *Server) DialTrunk(d TrunkDial, events func(any)) (*OutboundLeg, error) 
 		target.UriParams = sip.NewParams()
 		target.UriParams.Add("transport", strings.ToLower(d.Transport))
 	}
-	return s.dial(target, d.Addr, "", DialRequest{FromUser: d.CallerID, SDP: d.SDP}, events)
+	return s.dial(target, d.Addr, Binding{}, DialRequest{FromUser: d.CallerID, SDP: d.SDP}, events)
 }
 
-func (s *Server) dial(target sip.Uri, destination, agentID string, r DialRequest, events func(any)) (*OutboundLeg, error) {
+func (s *Server) dial(target sip.Uri, destination string, bound Binding, r DialRequest, events func(any)) (*OutboundLeg, error) {
+	agentID := bound.AgentID
 	transport := "UDP"
 	if target.UriParams != nil {
 		if t, ok := target.UriParams.Get("transport"); ok && t != "" {
@@ -107,7 +109,7 @@ func (s *Server) dial(target sip.Uri, destination, agentID string, r DialRequest
 	req.AppendHeader(&c)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &OutboundLeg{s: s, AgentID: agentID, ctx: ctx, cancel: cancel}
+	l := &OutboundLeg{s: s, AgentID: agentID, bound: bound, ctx: ctx, cancel: cancel}
 	l.SetEvents(events)
 	// A browser's Contact host is a made-up .invalid name (RFC 7118): its
 	// in-dialog requests go back down the WebSocket the 200 OK came on.
@@ -186,7 +188,10 @@ func (l *OutboundLeg) bye() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := l.dc.Bye(ctx); err != nil {
-		l.s.log.Debug("bye to agent failed", "agent", l.AgentID, "error", err)
+		l.s.log.Info("bye unanswered", "agent", l.AgentID, "call_id", l.dc.InviteRequest.CallID().Value(), "error", err)
+		if l.AgentID != "" && unanswered(err) {
+			l.s.phoneUnreachable(l.bound, err)
+		}
 	}
 	l.s.forget(l.dc.ID)
 	l.cancel()

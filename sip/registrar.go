@@ -1,6 +1,8 @@
 package sip
 
 import (
+	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,6 +69,19 @@ func (r *registrar) set(b Binding, remove bool) (changed bool) {
 	}
 	r.bindings[b.AgentID] = b
 	return !had
+}
+
+// dropIfUnchanged removes b's agent binding if it is still b — not
+// refreshed or replaced since — and reports whether it did.
+func (r *registrar) dropIfUnchanged(b Binding) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cur, ok := r.bindings[b.AgentID]
+	if !ok || cur.Source != b.Source || !cur.Expires.Equal(b.Expires) {
+		return false
+	}
+	delete(r.bindings, b.AgentID)
+	return true
 }
 
 // expire removes bindings past their expiry and returns their agent ids.
@@ -211,4 +226,24 @@ func (s *Server) expiryLoop(done <-chan struct{}) {
 			}
 		}
 	}
+}
+
+// phoneUnreachable: an agent's phone answered nothing at all to a BYE
+// (powered off, network gone). Its binding is dropped and the agent logged
+// out now, as at expiry, rather than offered calls that ring into nothing
+// until the registration runs out; the phone's next REGISTER logs the agent
+// back in. A phone that re-registered meanwhile is alive and kept.
+func (s *Server) phoneUnreachable(b Binding, err error) {
+	if b.AgentID == "" || !s.reg.dropIfUnchanged(b) {
+		return
+	}
+	s.log.Warn("agent phone unreachable: registration dropped", "agent", b.AgentID, "source", b.Source, "error", err)
+	s.handler.Unregistered(b.AgentID)
+}
+
+// unanswered tells a request that got no response (transaction timeout,
+// transport failure, our own deadline) from one the peer refused.
+func unanswered(err error) bool {
+	return errors.Is(err, sip.ErrTransactionTimeout) || errors.Is(err, sip.ErrTransactionTransport) ||
+		errors.Is(err, context.DeadlineExceeded)
 }
