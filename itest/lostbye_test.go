@@ -8,7 +8,7 @@ import (
 )
 
 // sippAgentRTP is where a SIPp agent phone's audio goes.
-const sippAgentRTP = 16400
+const sippAgentRTP = 16450
 
 // The agent hangs up and the caller's side is gone: the switch's BYE to
 // the caller is never answered. The call ends at the agent's hang-up
