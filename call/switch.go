@@ -25,15 +25,16 @@ import (
 
 // Switch wires the SIP server, media, ACD, store and bus together.
 type Switch struct {
-	log   *slog.Logger
-	now   func() time.Time
-	conf  atomic.Pointer[config.Config]
-	sip   *hsip.Server
-	pool  *media.PortPool
-	store *store.Store
-	bus   *cti.Bus
-	acd   *acdActor
-	evw   *store.EventWriter
+	log     *slog.Logger
+	now     func() time.Time
+	conf    atomic.Pointer[config.Config]
+	sip     *hsip.Server
+	pool    *media.PortPool
+	store   *store.Store
+	bus     *cti.Bus
+	acd     *acdActor
+	evw     *store.EventWriter
+	journal *store.Journal // the event history's crash journal; nil for an in-memory database
 
 	rtc           *rtc.Engine   // browser agents' media; nil unless server.webrtc.enabled
 	agentSessions *web.Sessions // agent desktop CTI tokens (with rtc)
@@ -85,16 +86,27 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*Switch, error) {
 		return nil, fmt.Errorf("open database %s: %w", cfg.Server.Database, err)
 	}
 	sw.store = st
-	if n, err := st.RecoverOpenCalls(ctx, sw.now()); err != nil {
+	journal, lastSeq, left, err := sw.recoverRun(ctx, st, cfg.Server.Database)
+	if err != nil {
 		st.Close()
-		return nil, fmt.Errorf("recover open calls: %w", err)
-	} else if n > 0 {
-		sw.log.Warn("closed calls left open by the previous run", "count", n)
+		return nil, err
 	}
+	sw.journal = journal
 	sw.recoverVoicemails(ctx)
-	sw.bus = cti.NewBus(65536)
-	sw.evw = store.NewEventWriter(st, store.EventWriterOptions{})
+	busOpts := []cti.BusOption{cti.WithBusStartSeq(lastSeq)}
+	evOpts := store.EventWriterOptions{}
+	if journal != nil {
+		busOpts = append(busOpts, cti.WithBusJournal(func(e cti.Event) {
+			if err := journal.Append(storeEvent(e)); err != nil {
+				sw.log.Error("event journal: crash safety of the event history lost", "error", err)
+			}
+		}))
+		evOpts.OnCommitted = journal.Committed
+	}
+	sw.bus = cti.NewBus(65536, busOpts...)
+	sw.evw = store.NewEventWriter(st, evOpts)
 	sw.stopBus = sw.persistEvents()
+	sw.announce(left)
 
 	pool, err := media.NewPortPool(cfg.Server.RTP.IP, cfg.Server.RTP.PortMin, cfg.Server.RTP.PortMax)
 	if err != nil {
@@ -343,6 +355,9 @@ func (sw *Switch) closeStore() {
 	}
 	if sw.evw != nil {
 		sw.evw.Close()
+	}
+	if sw.journal != nil {
+		sw.journal.Close()
 	}
 	sw.store.Close()
 }

@@ -20,6 +20,8 @@ type Bus struct {
 	mu        sync.Mutex
 	ring      []Event // circular; ring[(seq-1)%len] holds seq
 	seq       uint64  // last assigned
+	first     uint64  // the first Seq of this run (WithBusStartSeq)
+	journal   func(Event)
 	subs      []*Subscription
 	observers []observer
 	nextObs   uint64
@@ -38,6 +40,19 @@ func WithBusClock(now func() time.Time) BusOption {
 	}
 }
 
+// WithBusStartSeq makes the first event Seq n+1: event numbers carry on
+// from the last run's, so a number never means two events in the history.
+func WithBusStartSeq(n uint64) BusOption {
+	return func(b *Bus) { b.seq, b.first = n, n+1 }
+}
+
+// WithBusJournal has fn see every event first, synchronously and in Seq
+// order, before any observer or subscriber: the crash journal, which must
+// hold an event before a CTI client can have seen it.
+func WithBusJournal(fn func(Event)) BusOption {
+	return func(b *Bus) { b.journal = fn }
+}
+
 // observer sees every event synchronously, under the bus lock, before any
 // subscriber; the CTI server uses it to track which agent owns which call.
 type observer struct {
@@ -51,7 +66,7 @@ func NewBus(ringSize int, opts ...BusOption) *Bus {
 	if ringSize < 1 {
 		ringSize = 1
 	}
-	b := &Bus{now: time.Now, ring: make([]Event, ringSize)}
+	b := &Bus{now: time.Now, ring: make([]Event, ringSize), first: 1}
 	for _, o := range opts {
 		o(b)
 	}
@@ -76,6 +91,9 @@ func (b *Bus) Publish(ev Event) uint64 {
 	ev.Seq = b.seq
 	ev.TS = ts
 	b.ring[(ev.Seq-1)%uint64(len(b.ring))] = ev
+	if b.journal != nil {
+		b.journal(ev)
+	}
 	for _, o := range b.observers {
 		o.fn(ev)
 	}
@@ -126,8 +144,8 @@ func (b *Bus) Subscribe(f Filter, buf int, resumeFrom uint64) (*Subscription, er
 			return nil, ErrResumeGap
 		}
 		size := uint64(len(b.ring))
-		oldest := uint64(1)
-		if b.seq > size {
+		oldest := b.first
+		if b.seq >= b.first+size {
 			oldest = b.seq - size + 1
 		}
 		if resumeFrom+1 < oldest {

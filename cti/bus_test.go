@@ -2,6 +2,7 @@ package cti
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -111,6 +112,47 @@ func TestBusResume(t *testing.T) {
 				tt.want = tt.want[1:]
 			}
 		})
+	}
+}
+
+// A restarted switch numbers events on from the last run's: a client that
+// saw the last event before the restart resumes without a gap, an older
+// one is told to take a snapshot; the journal sees every event first.
+func TestBusStartSeqAndJournal(t *testing.T) {
+	var journaled []uint64
+	var b *Bus
+	b = NewBus(4, WithBusStartSeq(100), WithBusJournal(func(e Event) {
+		journaled = append(journaled, e.Seq)
+		if b.ring[(e.Seq-1)%4].Seq != e.Seq {
+			t.Errorf("journal saw %d before the ring", e.Seq)
+		}
+	}))
+	live, err := b.Subscribe(Filter{}, 8, 100) // resuming from the previous run's last event
+	if err != nil {
+		t.Fatalf("resume from the last event of the previous run: %v", err)
+	}
+	defer live.Close()
+	if _, err := b.Subscribe(Filter{}, 8, 99); !errors.Is(err, ErrResumeGap) {
+		t.Fatalf("resume from before the restart: %v, want ErrResumeGap", err)
+	}
+	for i := 0; i < 3; i++ {
+		b.Publish(Event{Kind: KindQueuePosition})
+	}
+	if want := []uint64{101, 102, 103}; fmt.Sprint(journaled) != fmt.Sprint(want) {
+		t.Fatalf("journal saw %v, want %v", journaled, want)
+	}
+	for i, ev := range drain(t, live, 3) {
+		if ev.Seq != uint64(101+i) {
+			t.Fatalf("live event %d has seq %d", i, ev.Seq)
+		}
+	}
+	s, err := b.Subscribe(Filter{}, 1, 101)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if evs := drain(t, s, 2); evs[0].Seq != 102 || evs[1].Seq != 103 {
+		t.Fatalf("replay %v", evs)
 	}
 }
 

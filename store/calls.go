@@ -335,3 +335,22 @@ func decodeData(s sql.NullString) (map[string]string, error) {
 	err := json.Unmarshal([]byte(s.String), &m)
 	return m, err
 }
+
+// OpenCalls returns the calls not ended yet: after a crash, the ones
+// RecoverOpenCalls is about to close.
+func (s *Store) OpenCalls(ctx context.Context) ([]Call, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+callColumns+" FROM calls WHERE ended_at IS NULL ORDER BY arrived_at")
+	if err != nil {
+		return nil, fmt.Errorf("store: open calls: %w", err)
+	}
+	defer rows.Close()
+	var out []Call
+	for rows.Next() {
+		c, err := scanCall(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -39,10 +39,11 @@ type AgentState struct {
 
 // EventWriterOptions tunes batching; zero values take the defaults.
 type EventWriterOptions struct {
-	Buffer        int           // channel capacity; default 8192
-	BatchSize     int           // flush when this many are pending; default 256
-	FlushInterval time.Duration // flush at least this often; default 50ms
-	OnError       func(error)   // a failed flush (retried on the next tick); default ignores
+	Buffer        int              // channel capacity; default 8192
+	BatchSize     int              // flush when this many are pending; default 256
+	FlushInterval time.Duration    // flush at least this often; default 50ms
+	OnError       func(error)      // a failed flush (retried on the next tick); default ignores
+	OnCommitted   func(seq uint64) // after each committed batch, with its last event's Seq (the Journal's cue)
 }
 
 // EventWriterStats counts what the writer did, for metrics.
@@ -62,9 +63,10 @@ type EventWriterStats struct {
 // writer catches up, pushing back on its caller. Hotline calls Write from
 // the bus subscriber goroutine, and the bus cuts off a subscriber that falls
 // too far behind, so a stalled disk costs event history, never calls.
-// Events still in memory are lost if the process dies (kill -9) before
-// they are flushed — at most one batch interval's worth; call records
-// (CreateCall/EndCall) are synchronous and do not share this risk.
+// Events still in memory when the process dies (kill -9) are not lost: the
+// switch appends each to a Journal as it is published and replays the
+// journal at the next start; call records (CreateCall/EndCall) are
+// synchronous and need no journal.
 type EventWriter struct {
 	s    *Store
 	opts EventWriterOptions
@@ -165,6 +167,9 @@ func (w *EventWriter) run() {
 		w.err = nil
 		w.written.Add(uint64(len(batch)))
 		w.flushes.Add(1)
+		if w.opts.OnCommitted != nil {
+			w.opts.OnCommitted(batch[len(batch)-1].Seq)
+		}
 		batch = batch[:0]
 	}
 	for {
@@ -329,6 +334,27 @@ func (s *Store) AgentStates(ctx context.Context, f Filter) ([]AgentState, error)
 			return nil, err
 		}
 		a.From, a.To = time.UnixMilli(from).UTC(), fromMS(to)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// OpenAgentStates returns each agent's interval still open: after a crash,
+// the state each agent was in when the switch died.
+func (s *Store) OpenAgentStates(ctx context.Context) ([]AgentState, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT agent_id, state, reason, from_ts FROM agent_states WHERE to_ts IS NULL ORDER BY agent_id")
+	if err != nil {
+		return nil, fmt.Errorf("store: agent states: %w", err)
+	}
+	defer rows.Close()
+	var out []AgentState
+	for rows.Next() {
+		var a AgentState
+		var from int64
+		if err := rows.Scan(&a.AgentID, &a.State, &a.Reason, &from); err != nil {
+			return nil, err
+		}
+		a.From = time.UnixMilli(from).UTC()
 		out = append(out, a)
 	}
 	return out, rows.Err()
