@@ -224,6 +224,10 @@ func (s *Store) ListCalls(ctx context.Context, f Filter) ([]Call, error) {
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
+	return s.queryCalls(ctx, q, args...)
+}
+
+func (s *Store) queryCalls(ctx context.Context, q string, args ...any) ([]Call, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list calls: %w", err)
@@ -339,18 +343,5 @@ func decodeData(s sql.NullString) (map[string]string, error) {
 // OpenCalls returns the calls not ended yet: after a crash, the ones
 // RecoverOpenCalls is about to close.
 func (s *Store) OpenCalls(ctx context.Context) ([]Call, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+callColumns+" FROM calls WHERE ended_at IS NULL ORDER BY arrived_at")
-	if err != nil {
-		return nil, fmt.Errorf("store: open calls: %w", err)
-	}
-	defer rows.Close()
-	var out []Call
-	for rows.Next() {
-		c, err := scanCall(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return s.queryCalls(ctx, "SELECT "+callColumns+" FROM calls WHERE ended_at IS NULL ORDER BY arrived_at")
 }

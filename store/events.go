@@ -320,6 +320,16 @@ func (s *Store) AgentStates(ctx context.Context, f Filter) ([]AgentState, error)
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
+	return s.agentStates(ctx, q, args...)
+}
+
+// OpenAgentStates returns each agent's interval still open: after a crash,
+// the state each agent was in when the switch died.
+func (s *Store) OpenAgentStates(ctx context.Context) ([]AgentState, error) {
+	return s.agentStates(ctx, "SELECT agent_id, state, reason, from_ts, to_ts FROM agent_states WHERE to_ts IS NULL ORDER BY agent_id")
+}
+
+func (s *Store) agentStates(ctx context.Context, q string, args ...any) ([]AgentState, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: agent states: %w", err)
@@ -334,27 +344,6 @@ func (s *Store) AgentStates(ctx context.Context, f Filter) ([]AgentState, error)
 			return nil, err
 		}
 		a.From, a.To = time.UnixMilli(from).UTC(), fromMS(to)
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
-// OpenAgentStates returns each agent's interval still open: after a crash,
-// the state each agent was in when the switch died.
-func (s *Store) OpenAgentStates(ctx context.Context) ([]AgentState, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT agent_id, state, reason, from_ts FROM agent_states WHERE to_ts IS NULL ORDER BY agent_id")
-	if err != nil {
-		return nil, fmt.Errorf("store: agent states: %w", err)
-	}
-	defer rows.Close()
-	var out []AgentState
-	for rows.Next() {
-		var a AgentState
-		var from int64
-		if err := rows.Scan(&a.AgentID, &a.State, &a.Reason, &from); err != nil {
-			return nil, err
-		}
-		a.From = time.UnixMilli(from).UTC()
 		out = append(out, a)
 	}
 	return out, rows.Err()
