@@ -52,7 +52,7 @@ func sipConfig(cfg *config.Config, o Options) hsip.Config {
 		PublicIP: cfg.Server.SIP.PublicIP, Realm: cfg.Server.SIP.Realm,
 		Agents: map[string]string{}, Logger: o.Logger, Now: o.Now,
 		BanAfter: cfg.Server.SIP.BanAfter, BanFor: cfg.Server.SIP.BanFor.D(),
-		RatePerSource: cfg.Server.SIP.RatePerSource, T1: cfg.Server.SIP.T1.D(),
+		RatePerSource: cfg.Server.SIP.RatePerSource, CallsPerSecond: cfg.Server.SIP.CallsPerSecond, T1: cfg.Server.SIP.T1.D(),
 		Timers:   hsip.TimerConfig{Expires: cfg.Server.SIP.SessionExpires.D(), MinSE: cfg.Server.SIP.MinSE.D()},
 		TLSRoots: caPool(cfg, o),
 	}

@@ -210,11 +210,18 @@ func (sw *Switch) NewCall(leg *hsip.InboundLeg) {
 		leg.Reject(404, "Not Found")
 		return
 	}
-	if !sw.takeTrunkSlot(cfg, leg.Trunk) {
+	switch sw.takeTrunkSlot(cfg, leg.Trunk) {
+	case "trunk":
 		// The carrier sold this many channels; the next caller gets a
 		// clean refusal instead of degrading the calls already up.
 		sw.log.Warn("trunk full", "trunk", leg.Trunk, "max_calls", trunkMaxCalls(cfg, leg.Trunk), "ani", leg.ANI)
 		leg.Reject(503, "Service Unavailable")
+		return
+	case "switch":
+		// The switch is sized for this many: the carrier retries or routes
+		// the caller elsewhere, and the calls up keep their audio.
+		sw.log.Warn("switch full", "max_calls", cfg.Server.MaxCalls, "trunk", leg.Trunk, "ani", leg.ANI)
+		leg.RejectRetryAfter(503, "Service Unavailable", 5)
 		return
 	}
 	admitted := false
@@ -405,17 +412,27 @@ func trunkMaxCalls(cfg *config.Config, name string) int {
 }
 
 // takeTrunkSlot counts a call in on a trunk, unless the trunk is at its
-// max_calls; the slot is held from arrival, so simultaneous INVITEs cannot
-// all slip under the cap.
-func (sw *Switch) takeTrunkSlot(cfg *config.Config, name string) bool {
+// max_calls or the switch at server.max_calls; the slot is held from
+// arrival, so simultaneous INVITEs cannot all slip under the cap. It
+// returns what is full ("" when the call got its slot).
+func (sw *Switch) takeTrunkSlot(cfg *config.Config, name string) string {
 	max := trunkMaxCalls(cfg, name)
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
 	if max > 0 && sw.trunkUp[name] >= max {
-		return false
+		return "trunk"
+	}
+	if cfg.Server.MaxCalls > 0 {
+		up := 0
+		for _, n := range sw.trunkUp {
+			up += n
+		}
+		if up >= cfg.Server.MaxCalls {
+			return "switch"
+		}
 	}
 	sw.trunkUp[name]++
-	return true
+	return ""
 }
 
 func (sw *Switch) freeTrunkSlot(name string) {

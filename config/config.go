@@ -59,6 +59,10 @@ type ServerConfig struct {
 	// this (e.g. 90d); 0 keeps them for ever.
 	RecordingsRetention Duration `yaml:"recordings_retention"`
 	LogLevel            string   `yaml:"log_level"` // debug|info|warn|error; default info
+	// MaxCalls caps the inbound calls up at once in the whole switch, all
+	// trunks together (each trunk also has its own max_calls): beyond it
+	// new callers get 503 with Retry-After; 0 = no cap (default).
+	MaxCalls int `yaml:"max_calls"`
 
 	WebRTC WebRTCConfig `yaml:"webrtc"` // browser agents
 }
@@ -77,6 +81,11 @@ type SIPConfig struct {
 	// address (excess: 503 Retry-After); default 50, 0 after defaults is
 	// impossible: write a large number to lift it.
 	RatePerSource int `yaml:"rate_per_source"`
+	// CallsPerSecond caps new INVITEs per second from all addresses
+	// together: the overload guard against a flood spread over many
+	// sources, which rate_per_source cannot see (excess: 503 Retry-After,
+	// established calls untouched); 0 = no cap (default); read at start.
+	CallsPerSecond int `yaml:"calls_per_second"`
 	// SessionExpires is the session-timer interval (RFC 4028) proposed to
 	// callers that support timers but ask for none; default 30m, 0 never
 	// proposes. MinSE is the shortest interval accepted (422 below it);

@@ -147,6 +147,12 @@ func (v *validator) server() {
 	if s.SIP.RatePerSource < 1 {
 		v.add(at("server", "sip", "rate_per_source"), ErrInvalid, "rate_per_source must be at least 1")
 	}
+	if s.SIP.CallsPerSecond < 0 {
+		v.add(at("server", "sip", "calls_per_second"), ErrInvalid, "calls_per_second may not be negative (0 means no cap)")
+	}
+	if s.MaxCalls < 0 {
+		v.add(at("server", "max_calls"), ErrInvalid, "max_calls may not be negative (0 means no cap)")
+	}
 	if s.SIP.BanAfter < 1 {
 		v.add(at("server", "sip", "ban_after"), ErrInvalid, "ban_after must be at least 1")
 	}

@@ -94,6 +94,8 @@ func TestValidateProblems(t *testing.T) {
 		{"port max below min", "server: {rtp: {port_min: 20000, port_max: 20000}}\n", []want{{"server.rtp.port_max", ErrInvalid, "greater than port_min"}}},
 		{"port max odd is fine", "server: {rtp: {port_min: 20000, port_max: 20999}}\n", nil},
 		{"http addr", "server: {http: {addr: 'nope'}}\n", []want{{"server.http.addr", ErrInvalid, "not host:port"}}},
+		{"calls per second", "server: {sip: {calls_per_second: -1}}\n", []want{{"server.sip.calls_per_second", ErrInvalid, "may not be negative"}}},
+		{"switch max calls", "server: {max_calls: -2}\n", []want{{"server.max_calls", ErrInvalid, "may not be negative"}}},
 		{"log level", "server: {log_level: trace}\n", []want{{"server.log_level", ErrInvalid, `unknown log level "trace"`}}},
 		{"duplicate agent", "agents: [{id: a, password: p}, {id: a, password: p}]\n", []want{{"agents[1].id", ErrDuplicate, `duplicate agent id "a" (first on line 1)`}}},
 		{"agent id missing", "agents: [{password: p}]\n", []want{{"agents[0].id", ErrRequired, "agent id is required"}}},

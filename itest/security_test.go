@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"github.com/hotline/hotline/store"
 	"io"
 	"net"
 	"net/http"
@@ -158,5 +159,86 @@ func TestTrunkMaxCalls(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	if res := third.send("INVITE", fmt.Sprintf("sip:5000@127.0.0.1:%d", sipPort), "Content-Type: application/sdp\r\n", sdp); !strings.HasPrefix(res, "SIP/2.0 200") {
 		t.Errorf("INVITE after the first call ended: %s, want 200", firstLine(res))
+	}
+}
+
+// server.max_calls caps the calls up in the whole switch, whatever trunk
+// they come in on: the next caller gets 503 with Retry-After, and is
+// admitted again once a call ends.
+func TestSwitchMaxCalls(t *testing.T) {
+	requirePeers(t, "sipp")
+	cfg := strings.Replace(testConfig("60s"), "server:\n", "server:\n  max_calls: 1\n", 1)
+	h := startHotline(t, cfg)
+	work := callerMedia(t, []pcapStep{{silenceMS: 4000}})
+	done := runSIPpAsync(t, work, "caller.xml", sippArgs("-d", "3000")...)
+	waitFor(t, 5*time.Second, "first call up", func() bool { return strings.Contains(h.Output(), "call arrived") })
+	sdp := "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+	second := newRawSIP(t, "127.0.0.1")
+	res := second.send("INVITE", fmt.Sprintf("sip:5000@127.0.0.1:%d", sipPort), "Content-Type: application/sdp\r\n", sdp)
+	if !strings.HasPrefix(res, "SIP/2.0 503") || !strings.Contains(res, "\r\nRetry-After: 5\r\n") {
+		t.Fatalf("INVITE over the switch's max_calls:\n%s\nwant 503 with Retry-After: 5", res)
+	}
+	if !strings.Contains(h.Output(), `msg="switch full" max_calls=1 trunk=carrier`) {
+		t.Errorf("the refusal is not logged")
+	}
+	awaitSIPp(t, done, 15*time.Second, "the first caller")
+	waitFor(t, 5*time.Second, "first call ended", func() bool { return strings.Contains(h.Output(), "call ended") })
+	third := newRawSIP(t, "127.0.0.1")
+	time.Sleep(200 * time.Millisecond)
+	if res := third.send("INVITE", fmt.Sprintf("sip:5000@127.0.0.1:%d", sipPort), "Content-Type: application/sdp\r\n", sdp); !strings.HasPrefix(res, "SIP/2.0 200") {
+		t.Errorf("INVITE after the first call ended: %s, want 200", firstLine(res))
+	}
+}
+
+// A flood spread over four addresses, each under rate_per_source (40/s
+// against 50), so only the global calls_per_second guard (20/s) can stop
+// it: most INVITEs get 503, and a call set up before the flood keeps
+// clean audio through it.
+func TestDistributedFloodMeetsCallsPerSecond(t *testing.T) {
+	requirePeers(t, "sipp", "baresip", "tshark")
+	cfg := strings.Replace(testConfig("60s"), "sources: [127.0.0.1/32]", "sources: [127.0.0.0/8]", 1)
+	cfg = strings.Replace(cfg, "    public_ip: 127.0.0.1\n", "    public_ip: 127.0.0.1\n    rate_per_source: 50\n    calls_per_second: 20\n", 1)
+	h := startHotline(t, cfg)
+	startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 1000))
+	waitFor(t, 5*time.Second, "agent ready", func() bool { return strings.Contains(h.Output(), "agent=1002 from=logged_out to=ready") })
+
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 200}, {toneHz: 500, toneMS: 9000}})
+	capt := startCapture(t, callerRTP, callerRTP)
+	caller := runSIPpAsync(t, work, "caller.xml", sippArgs("-d", "9000")...)
+	waitFor(t, 10*time.Second, "the caller talking to the agent", func() bool { return strings.Contains(h.Output(), "msg=connected") })
+
+	var floods []<-chan struct{}
+	for i := 2; i <= 5; i++ {
+		ip := fmt.Sprintf("127.0.0.%d", i)
+		floods = append(floods, runSIPpBuiltin(t, "uac", fmt.Sprintf("127.0.0.1:%d", sipPort), "-s", "5000", "-i", ip, "-p", "15090",
+			"-mi", ip, "-mp", "16500", "-r", "40", "-m", "120", "-timeout", "12s"))
+	}
+	for _, f := range floods {
+		<-f
+	}
+	awaitSIPp(t, caller, 20*time.Second, "the caller set up before the flood")
+
+	heard := decodeULaw(capt.payloads(t, fmt.Sprintf("udp.dstport==%d && rtp.p_type==0", callerRTP)))
+	if len(heard) < 6*rate {
+		t.Fatalf("the caller received only %d samples", len(heard))
+	}
+	if r := toneRatio(heard[len(heard)-4*rate:], 1000); r < 0.6 {
+		t.Errorf("the caller's audio during the flood: 1 kHz ratio %.2f", r)
+	}
+	// 480 INVITEs in 3 s: about 20/s (plus a burst of 20) admitted, the
+	// rest refused before any media or record.
+	admitted := strings.Count(h.Output(), `msg="call arrived"`) - 1
+	t.Logf("%d of the flood's 480 INVITEs admitted", admitted)
+	if admitted < 20 || admitted > 130 {
+		t.Errorf("%d flood calls admitted, want about 80 (20/s for 3 s, burst 20)", admitted)
+	}
+	var talked []store.Call
+	for _, c := range allCalls(t, h.db) {
+		if c.AgentID == "1002" {
+			talked = append(talked, c)
+		}
+	}
+	if len(talked) != 1 || talked[0].HangupSide != "caller" || talked[0].Disposition != "answered" {
+		t.Errorf("the established call's record: %+v", talked)
 	}
 }

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -235,7 +236,15 @@ func (l *InboundLeg) ackLost(why string) {
 }
 
 // Reject sends a final error response to an unanswered INVITE.
-func (l *InboundLeg) Reject(code int, reason string) {
+func (l *InboundLeg) Reject(code int, reason string) { l.reject(code, reason) }
+
+// RejectRetryAfter refuses with a Retry-After: the caller's side may try
+// again after that many seconds (503 under overload).
+func (l *InboundLeg) RejectRetryAfter(code int, reason string, seconds int) {
+	l.reject(code, reason, sip.NewHeader("Retry-After", strconv.Itoa(seconds)))
+}
+
+func (l *InboundLeg) reject(code int, reason string, headers ...sip.Header) {
 	l.mu.Lock()
 	if l.final {
 		l.mu.Unlock()
@@ -245,7 +254,7 @@ func (l *InboundLeg) Reject(code int, reason string) {
 	l.mu.Unlock()
 	go func() {
 		defer l.endTx()
-		_ = l.ds.Respond(code, reason, nil)
+		_ = l.ds.Respond(code, reason, nil, headers...)
 		l.s.forget(l.ds.ID)
 	}()
 }

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +76,27 @@ func TestRateLimiterPerSource(t *testing.T) {
 		t.Fatal("tokens did not refill after 200 ms at 10/s")
 	}
 	if newRateLimiter(0, 0) != nil || !(*rateLimiter)(nil).allow("x", now) {
+		t.Fatal("a zero rate must mean no limit")
+	}
+}
+
+// calls_per_second: one bucket for every source together.
+func TestRateLimiterGlobal(t *testing.T) {
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	r := newRateLimiter(5, 5)
+	ok := 0
+	for i := 0; i < 50; i++ {
+		if r.take(netip.Addr{}, now) {
+			ok++
+		}
+	}
+	if ok != 5 {
+		t.Fatalf("%d let through at once, want the burst of 5", ok)
+	}
+	if !r.take(netip.Addr{}, now.Add(time.Second)) {
+		t.Fatal("no refill after a second")
+	}
+	if !(*rateLimiter)(nil).take(netip.Addr{}, now) {
 		t.Fatal("a zero rate must mean no limit")
 	}
 }

@@ -43,6 +43,15 @@ func (r *rateLimiter) allow(source string, now time.Time) bool {
 	if !ok {
 		return true
 	}
+	return r.take(a, now)
+}
+
+// take takes a token from key's bucket at now; nil limiter allows
+// everything. One fixed key makes a single, global bucket.
+func (r *rateLimiter) take(a netip.Addr, now time.Time) bool {
+	if r == nil {
+		return true
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if now.Sub(r.swept) > time.Minute { // forget idle sources so memory stays bounded

@@ -51,6 +51,9 @@ type Config struct {
 	// RatePerSource caps new INVITEs and REGISTERs per second from one
 	// address (0 = no limit); excess gets 503 with Retry-After.
 	RatePerSource int
+	// CallsPerSecond caps new INVITEs per second from all addresses
+	// together (0 = no limit); excess gets 503 with Retry-After.
+	CallsPerSecond int
 	// TLSRoots verifies carriers reached over TLS (nil: the system's roots).
 	TLSRoots *x509.CertPool
 	// Timers is the session-timer policy (RFC 4028).
@@ -85,6 +88,7 @@ type Server struct {
 	reg     *registrar
 	guard   *authGuard
 	limit   *rateLimiter
+	cps     *rateLimiter // all sources together: one bucket
 
 	mu       sync.RWMutex
 	agents   map[string]string
@@ -142,6 +146,7 @@ func New(cfg Config, h Handler) (*Server, error) {
 	s.digest, s.reg = newDigester(cfg.Realm, cfg.Now), newRegistrar()
 	s.guard = newAuthGuard(cfg.BanAfter, cfg.BanWindow, cfg.BanFor, cfg.BanAllow)
 	s.limit = newRateLimiter(cfg.RatePerSource, 2*cfg.RatePerSource)
+	s.cps = newRateLimiter(cfg.CallsPerSecond, cfg.CallsPerSecond)
 	s.contacts, s.done = map[string]sip.ContactHeader{}, make(chan struct{})
 	if len(cfg.DigestAlgorithms) > 0 {
 		s.digest.algorithms = cfg.DigestAlgorithms
@@ -337,6 +342,12 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if !s.limit.allow(req.Source(), s.now()) {
 		s.respond(req, tx, 503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "5"))
+		return
+	}
+	if !s.cps.take(netip.Addr{}, s.now()) {
+		// Overload: refused before any media or record is allocated, so the
+		// calls already up keep their CPU and ports.
+		s.respond(req, tx, 503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "1"))
 		return
 	}
 	// An agent's registered phone (From is the agent) is recognised before
