@@ -84,7 +84,8 @@ type SIPConfig struct {
 	// CallsPerSecond caps new INVITEs per second from all addresses
 	// together: the overload guard against a flood spread over many
 	// sources, which rate_per_source cannot see (excess: 503 Retry-After,
-	// established calls untouched); 0 = no cap (default); read at start.
+	// established calls untouched); 0 = no cap (default). A reload applies
+	// it, as it does rate_per_source.
 	CallsPerSecond int `yaml:"calls_per_second"`
 	// SessionExpires is the session-timer interval (RFC 4028) proposed to
 	// callers that support timers but ask for none; default 30m, 0 never

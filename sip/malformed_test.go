@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
@@ -98,5 +99,32 @@ func TestRateLimiterGlobal(t *testing.T) {
 	}
 	if !(*rateLimiter)(nil).take(netip.Addr{}, now) {
 		t.Fatal("a zero rate must mean no limit")
+	}
+}
+
+// A reload changes the limits it names and keeps the others' buckets, so
+// a flood in progress gets no fresh tokens from an unrelated change.
+func TestReconfigureSwapsOnlyChangedLimits(t *testing.T) {
+	cfg := Config{RatePerSource: 10, Logger: slog.New(slog.DiscardHandler)}
+	s, err := New(cfg, &recorder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perSource := s.limit.Load()
+	if perSource == nil || s.cps.Load() != nil {
+		t.Fatalf("start: per-source %v, global %v", perSource, s.cps.Load())
+	}
+	cfg.CallsPerSecond = 5
+	s.Reconfigure(cfg)
+	if s.limit.Load() != perSource {
+		t.Error("the unchanged per-source limiter was rebuilt")
+	}
+	if g := s.cps.Load(); g == nil || g.rate != 5 {
+		t.Errorf("calls_per_second not applied: %+v", g)
+	}
+	cfg.RatePerSource = 20
+	s.Reconfigure(cfg)
+	if l := s.limit.Load(); l == perSource || l.rate != 20 {
+		t.Errorf("rate_per_source not applied: %+v", l)
 	}
 }

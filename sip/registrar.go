@@ -120,7 +120,7 @@ func (s *Server) handleRegister(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(req, tx, 403, "Forbidden", nil)
 		return
 	}
-	if !s.limit.allow(req.Source(), s.now()) {
+	if !s.limit.Load().allow(req.Source(), s.now()) {
 		s.respond(req, tx, 503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "5"))
 		return
 	}

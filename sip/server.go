@@ -87,8 +87,8 @@ type Server struct {
 	digest  *digester
 	reg     *registrar
 	guard   *authGuard
-	limit   *rateLimiter
-	cps     *rateLimiter // all sources together: one bucket
+	limit   atomic.Pointer[rateLimiter] // per source; swapped by Reconfigure
+	cps     atomic.Pointer[rateLimiter] // all sources together: one bucket
 
 	mu       sync.RWMutex
 	agents   map[string]string
@@ -145,8 +145,7 @@ func New(cfg Config, h Handler) (*Server, error) {
 	s.log, s.now, s.handler, s.ua, s.srv, s.client = cfg.Logger, cfg.Now, h, ua, srv, client
 	s.digest, s.reg = newDigester(cfg.Realm, cfg.Now), newRegistrar()
 	s.guard = newAuthGuard(cfg.BanAfter, cfg.BanWindow, cfg.BanFor, cfg.BanAllow)
-	s.limit = newRateLimiter(cfg.RatePerSource, 2*cfg.RatePerSource)
-	s.cps = newRateLimiter(cfg.CallsPerSecond, cfg.CallsPerSecond)
+	s.setLimits(cfg, Config{})
 	s.contacts, s.done = map[string]sip.ContactHeader{}, make(chan struct{})
 	if len(cfg.DigestAlgorithms) > 0 {
 		s.digest.algorithms = cfg.DigestAlgorithms
@@ -184,7 +183,21 @@ func (s *Server) Reconfigure(cfg Config) {
 	s.agents, s.trunks = agents, append([]Trunk(nil), cfg.Trunks...)
 	s.cfg.Listen, s.cfg.PublicIP = cfg.Listen, cfg.PublicIP
 	s.cfg.Timers = cfg.Timers
+	old := s.cfg
+	s.cfg.RatePerSource, s.cfg.CallsPerSecond = cfg.RatePerSource, cfg.CallsPerSecond
 	s.mu.Unlock()
+	s.setLimits(cfg, old)
+}
+
+// setLimits (re)builds the rate limiters whose rate changed; an unchanged
+// one keeps its buckets, so a reload does not hand a flood fresh tokens.
+func (s *Server) setLimits(cfg, old Config) {
+	if s.limit.Load() == nil || cfg.RatePerSource != old.RatePerSource {
+		s.limit.Store(newRateLimiter(cfg.RatePerSource, 2*cfg.RatePerSource))
+	}
+	if s.cps.Load() == nil || cfg.CallsPerSecond != old.CallsPerSecond {
+		s.cps.Store(newRateLimiter(cfg.CallsPerSecond, cfg.CallsPerSecond))
+	}
 }
 
 // Start binds every listener and serves until Close.
@@ -340,11 +353,11 @@ func (s *Server) handleInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(req, tx, 503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "30"))
 		return
 	}
-	if !s.limit.allow(req.Source(), s.now()) {
+	if !s.limit.Load().allow(req.Source(), s.now()) {
 		s.respond(req, tx, 503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "5"))
 		return
 	}
-	if !s.cps.take(netip.Addr{}, s.now()) {
+	if !s.cps.Load().take(netip.Addr{}, s.now()) {
 		// Overload: refused before any media or record is allocated, so the
 		// calls already up keep their CPU and ports.
 		s.respond(req, tx, 503, "Service Unavailable", nil, sip.NewHeader("Retry-After", "1"))
