@@ -174,7 +174,7 @@ func (c *Call) handOver() bool {
 	c.sw.acd.post(acd.CallEnded{AgentID: old.agentID, CallID: c.id})
 	old.leg.Hangup()
 	old.media.Close()
-	c.agent = &offer{id: s.id, agentID: s.agentID, queue: c.queue, leg: s.leg, media: s.media}
+	c.agent = &offer{id: s.id, agentID: s.agentID, queue: c.queue, leg: s.leg, media: s.media, rtc: s.rtc}
 	c.side.promoted = append(c.side.promoted, s)
 	c.setRole(s.media, roleAgent)
 	to := s.who()
