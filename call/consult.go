@@ -144,6 +144,8 @@ func (c *Call) thirdEnded(s *sideLeg, why string) {
 		state = "cancelled"
 	case "hangup":
 		state = "left"
+	case "call_ended":
+		state = "ended" // the caller hung up, or the switch ended the call
 	}
 	c.publishThird(kind, s, state)
 }
