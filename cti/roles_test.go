@@ -246,3 +246,44 @@ func TestAgentSupervisePermission(t *testing.T) {
 		t.Fatalf("s2 listen: %v, supervisor_agent %q", err, c.SupervisorAgent)
 	}
 }
+
+// Over a socket: an agent the switch lets supervise is told so at login,
+// may listen (its own phone filled in), and its subscription sees other
+// agents' calls (not security.denied); another agent gets none of that,
+// with the reason.
+func TestSupervisingAgentSession(t *testing.T) {
+	bus := NewBus(64)
+	ctl := &fakeController{}
+	_, addr := startServer(t, bus, ctl, WithAgentSupervisors(func(a string) bool { return a == "a2" }))
+
+	sup := dial(t, addr)
+	f := sup.login("a2-secret")
+	var data struct {
+		Agent      string
+		Supervisor bool
+	}
+	_ = json.Unmarshal(f.Data, &data)
+	if !f.OK || data.Agent != "a2" || !data.Supervisor {
+		t.Fatalf("supervising agent login: %s", f.raw)
+	}
+	sup.mustOK("subscribe", nil)
+	sup.mustOK("listen", map[string]any{"call": "c1"})
+	if name, args := ctl.last(); name != "listen" || args.(SuperviseArgs).SupervisorAgent != "a2" {
+		t.Fatalf("controller got %s %+v", name, args)
+	}
+
+	plain := dial(t, addr)
+	if f := plain.login("a1-secret"); strings.Contains(string(f.Data), "supervisor") {
+		t.Fatalf("a plain agent's login says supervisor: %s", f.raw)
+	}
+	r, _ := plain.cmd("listen", map[string]any{"call": "c1"})
+	if r.OK || r.Error.Code != CodeForbidden || !strings.Contains(r.Error.Message, "not permitted to supervise") {
+		t.Fatalf("a plain agent's listen: %s", r.raw)
+	}
+	bus.Publish(Event{Kind: KindAgentConnected, CallID: "c9", AgentID: "a3"})
+	// The plain agent's refusal (security.denied) is not in the feed, as for crm.
+	evs := sup.events(1)
+	if evs[0].Event != KindAgentConnected || evs[0].CallID != "c9" {
+		t.Fatalf("the supervising agent's feed: %s", evs[0].raw)
+	}
+}
