@@ -33,6 +33,7 @@ type sideLeg struct {
 	release  func()      // gives back the dial rule's and outbound limits' slots (nil: none held)
 	key      *sdp.Crypto // our SRTP key towards a carrier over TLS
 	rtc      *rtc.Peer   // the agent desktop's WebRTC session (nil for a SIP phone or a number)
+	wsLost   bool        // that desktop's WebSocket closed while on the call
 }
 
 // who names the party for events and logs.
@@ -274,9 +275,24 @@ func (c *Call) onSideLeg(e sideLegEvent) {
 			c.sw.answerReInvite(ev.ReInvite, s.media)
 		}
 	case agentLost:
-		// A browser's tab closed or its ICE failed; a blip (disconnected)
-		// may recover, and fails otherwise.
-		if ev.reason != "ice_disconnected" {
+		// A browser's tab closed or its ICE failed. A blip (disconnected)
+		// may recover, and fails otherwise, unless the page's WebSocket is
+		// gone too: then the tab was closed.
+		if ev.reason != "ice_disconnected" || s.wsLost {
+			c.sideGone(s, "connection_lost")
+		}
+	}
+}
+
+// sideSignallingLost: an agent desktop's WebSocket closed. A side party on
+// that desktop whose media is down too is gone (as for the call's agent).
+func (c *Call) sideSignallingLost(agentID string) {
+	for _, s := range []*sideLeg{c.side.sup, c.side.third} {
+		if s == nil || s.rtc == nil || s.agentID != agentID {
+			continue
+		}
+		s.wsLost = true
+		if s.rtc.Disconnected() {
 			c.sideGone(s, "connection_lost")
 		}
 	}

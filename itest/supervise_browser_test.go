@@ -195,3 +195,58 @@ func TestBrowserAgentMayNotSupervise(t *testing.T) {
 		t.Error("the switch dialled a supervisor")
 	}
 }
+
+// The supervisor's tab closes while it listens: the switch drops the
+// supervision leg (call.supervised ended) at ice_disconnected (2 s here),
+// the WebSocket being gone too, not at ice_failed; the caller and
+// the agent talk on undisturbed, and the supervisor is left
+// not_ready(connection_lost), not ready for calls it cannot take.
+func TestBrowserSupervisorTabClosed(t *testing.T) {
+	requirePeers(t, "sipp", "baresip", "tshark")
+	h := startHotline(t, supervisorConfig())
+	startAgent(t, "1002", "bob1002", agentSIP, agentCtl, switchAddr(), agentTone(t, 1000))
+	b := startBrowser(t, "1003", "carol1003", 1500)
+	b.do("login")
+	waitFor(t, 5*time.Second, "agent and supervisor ready", func() bool {
+		o := h.Output()
+		return strings.Contains(o, "agent=1002 from=logged_out to=ready") && strings.Contains(o, "agent=1003 from=logged_out to=ready")
+	})
+	watch := dialCTI(t, "127.0.0.1:17070", "sup-secret")
+	if r := watch.cmd(map[string]any{"cmd": "subscribe", "kinds": []string{"agent.connected", "call.supervised", "call.ended"}}); r["ok"] != true {
+		t.Fatalf("subscribe: %v", r)
+	}
+	work := callerMedia(t, []pcapStep{{silenceMS: 1500}, {digit: '2'}, {silenceMS: 200}, {toneHz: 500, toneMS: 30000}})
+	capt := startCapture(t, callerRTP, callerRTP)
+	done := runSIPpAsync(t, work, "caller.xml", sippArgs("-d", "20000")...)
+	call := fmt.Sprint(waitEvent(t, watch, "agent.connected", "")["call_id"])
+	b.do("sup_wait_call " + call)
+	b.do("supervise listen " + call)
+	waitEvent(t, watch, "call.supervised", "listen")
+	time.Sleep(time.Second)
+	closed := time.Now()
+	b.do("close_tab")
+	ev := waitEvent(t, watch, "call.supervised", "ended")
+	gone := time.Since(closed)
+	t.Logf("the supervision leg ended %v after the tab closed", gone)
+	if ev["reason"] != "1003" || gone > 5*time.Second { // ice_failed would be 7 s
+		t.Errorf("supervision ended %v after the tab closed: %v", gone, ev)
+	}
+	after := phase{name: "after the supervisor's tab closed", from: time.Now(), to: time.Now().Add(4 * time.Second)}
+	time.Sleep(4 * time.Second)
+	if e := waitEvent(t, watch, "call.ended", ""); e["side"] != "caller" {
+		t.Errorf("the call ended by %v, want the caller", e["side"])
+	}
+	awaitSIPp(t, done, 20*time.Second, "caller")
+	caller := capt.payloadsTimed(t, fmt.Sprintf("udp.dstport==%d && rtp.p_type==0", callerRTP))
+	expect(t, "caller", after, caller.between(after.inner(time.Second)), map[float64]bool{1000: true, 1500: false})
+	if !strings.Contains(h.Output(), `agent=1003 from=not_ready to=not_ready reason=connection_lost`) &&
+		!strings.Contains(h.Output(), `agent=1003 from=ready to=not_ready reason=connection_lost`) {
+		t.Errorf("the supervisor was not set not_ready(connection_lost)")
+	}
+	if strings.Contains(h.Output(), "agent=1003 from=not_ready to=ready") {
+		t.Errorf("the supervisor whose tab closed was made ready")
+	}
+	if c := lastCall(t, h.db); c.AgentID != "1002" || c.Disposition != "answered" || c.HangupSide != "caller" {
+		t.Errorf("record: agent %q disposition %q side %q", c.AgentID, c.Disposition, c.HangupSide)
+	}
+}
