@@ -144,6 +144,8 @@ func (c *Call) thirdEnded(s *sideLeg, why string) {
 		state = "cancelled"
 	case "hangup":
 		state = "left"
+	case "call_ended":
+		state = "ended" // the caller hung up, or the switch ended the call
 	}
 	c.publishThird(kind, s, state)
 }
@@ -174,7 +176,7 @@ func (c *Call) handOver() bool {
 	c.sw.acd.post(acd.CallEnded{AgentID: old.agentID, CallID: c.id})
 	old.leg.Hangup()
 	old.media.Close()
-	c.agent = &offer{id: s.id, agentID: s.agentID, queue: c.queue, leg: s.leg, media: s.media}
+	c.agent = &offer{id: s.id, agentID: s.agentID, queue: c.queue, leg: s.leg, media: s.media, rtc: s.rtc}
 	c.side.promoted = append(c.side.promoted, s)
 	c.setRole(s.media, roleAgent)
 	to := s.who()

@@ -34,21 +34,32 @@ func (sw *Switch) knownAgent(id string) error {
 	return errNotFound("agent " + id)
 }
 
-// Snapshot returns queues and agents from the ACD and the calls in progress.
+// Snapshot returns queues and agents from the ACD and the calls in progress;
+// a call connected to an agent names the agent and its queue.
 func (sw *Switch) Snapshot(ctx context.Context) (any, error) {
 	type callInfo struct {
-		CallID string `json:"call_id"`
-		ANI    string `json:"ani"`
-		DNIS   string `json:"dnis"`
-		Trunk  string `json:"trunk"`
+		CallID  string `json:"call_id"`
+		ANI     string `json:"ani"`
+		DNIS    string `json:"dnis"`
+		Trunk   string `json:"trunk"`
+		Queue   string `json:"queue,omitempty"`
+		AgentID string `json:"agent_id,omitempty"`
+	}
+	st := sw.acd.snapshot()
+	talking := map[string]acd.AgentSnapshot{}
+	for _, a := range st.Agents {
+		if a.CallID != "" && (a.State == acd.Talking || a.State == acd.Held) {
+			talking[a.CallID] = a
+		}
 	}
 	sw.mu.Lock()
 	calls := make([]callInfo, 0, len(sw.calls))
 	for _, c := range sw.calls {
-		calls = append(calls, callInfo{CallID: c.id, ANI: c.in.ANI, DNIS: c.in.DNIS, Trunk: c.in.Trunk})
+		a := talking[c.id]
+		calls = append(calls, callInfo{CallID: c.id, ANI: c.in.ANI, DNIS: c.in.DNIS, Trunk: c.in.Trunk, Queue: a.Queue, AgentID: a.ID})
 	}
 	sw.mu.Unlock()
-	return map[string]any{"acd": sw.acd.snapshot(), "calls": calls}, nil
+	return map[string]any{"acd": st, "calls": calls}, nil
 }
 
 func (sw *Switch) agentEvent(a cti.AgentArgs, ev acd.Event) (any, error) {
@@ -253,6 +264,7 @@ func (sw *Switch) serveCTI() (func(), error) {
 		opts = append(opts, cti.WithTLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}))
 	}
 	opts = append(opts, sw.browserCTIOptions()...)
+	opts = append(opts, cti.WithAgentSupervisors(sw.agentSupervises))
 	srv := cti.NewServer(sw.bus, sw, tokens, opts...)
 	sw.ctiSrv.Store(srv)
 	ln, err := net.Listen("tcp", cfg.CTI.Listen)

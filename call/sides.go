@@ -8,6 +8,7 @@ import (
 	"github.com/hotline/hotline/acd"
 	"github.com/hotline/hotline/cti"
 	"github.com/hotline/hotline/media"
+	"github.com/hotline/hotline/rtc"
 	hsip "github.com/hotline/hotline/sip"
 	"github.com/hotline/hotline/sip/sdp"
 )
@@ -31,6 +32,8 @@ type sideLeg struct {
 	reserved string      // the not_ready reason we set on the agent while on this call
 	release  func()      // gives back the dial rule's and outbound limits' slots (nil: none held)
 	key      *sdp.Crypto // our SRTP key towards a carrier over TLS
+	rtc      *rtc.Peer   // the agent desktop's WebRTC session (nil for a SIP phone or a number)
+	wsLost   bool        // that desktop's WebSocket closed while on the call
 }
 
 // who names the party for events and logs.
@@ -89,61 +92,76 @@ func (c *Call) dialSide(r role, target, reason string) (*sideLeg, error) {
 	s := &sideLeg{id: sideIDBase + c.side.seq, role: r}
 	id := s.id
 	events := func(ev any) { c.post(sideLegEvent{id: id, ev: ev}) }
+	if c.sw.knownAgent(target) == nil {
+		if err := c.dialAgentSide(s, target, reason, events); err != nil {
+			return nil, err
+		}
+	} else if r != roleThird {
+		return nil, errNotFound("agent " + target)
+	} else if err := c.dialNumberSide(s, target, events); err != nil {
+		return nil, err
+	}
 	// A phone nobody answers must not keep the caller waiting: the timer's
 	// event is ignored once the party answered or left.
 	time.AfterFunc(c.sideRingTime(), func() { events(sideRingTimeout{}) })
-	ml, err := c.sw.newMediaLeg()
+	return s, nil
+}
+
+// dialAgentSide rings an agent's registered phone: a SIP phone with plain
+// RTP, a browser (the agent desktop) with a WebRTC offer.
+func (c *Call) dialAgentSide(s *sideLeg, target, reason string, events func(any)) error {
+	if target == c.agent.agentID {
+		return cti.NewError("invalid_state", "agent "+target+" is already on the call")
+	}
+	var st acd.AgentSnapshot
+	for _, a := range c.sw.acd.snapshot().Agents {
+		if a.ID == target {
+			st = a
+		}
+	}
+	switch {
+	case st.State == acd.Ready:
+		s.reserved = reason
+	case st.State == acd.LoggedOut, st.State == acd.NotReady && !busyReason(st.Reason):
+	default:
+		return cti.NewError("invalid_state", fmt.Sprintf("agent %s is %s", target, describe(st)))
+	}
+	ml, peer, offer, err := c.sw.agentMedia(target, func(why string) { events(agentLost{why}) })
 	if err != nil {
-		return nil, cti.NewError("unavailable", "no media port")
+		return cti.NewError("unavailable", "no media for the call: "+err.Error())
 	}
-	s.media = ml
-	if c.sw.knownAgent(target) == nil {
-		if target == c.agent.agentID {
-			ml.Close()
-			return nil, cti.NewError("invalid_state", "agent "+target+" is already on the call")
-		}
-		var st acd.AgentSnapshot
-		for _, a := range c.sw.acd.snapshot().Agents {
-			if a.ID == target {
-				st = a
-			}
-		}
-		switch {
-		case st.State == acd.Ready:
-			s.reserved = reason
-		case st.State == acd.LoggedOut, st.State == acd.NotReady && !busyReason(st.Reason):
-		default:
-			ml.Close()
-			return nil, cti.NewError("invalid_state", fmt.Sprintf("agent %s is %s", target, describe(st)))
-		}
-		s.agentID = target
-		s.leg, err = c.sw.sip.Dial(hsip.DialRequest{AgentID: target, FromUser: c.in.ANI, SDP: c.sw.offerSDP(ml),
-			Headers: map[string]string{"X-Hotline-Call": c.id, "X-Hotline-Role": r.String()}}, events)
-		if err != nil {
-			ml.Close()
-			if errors.Is(err, hsip.ErrNotRegistered) {
-				return nil, cti.NewError("not_found", "agent "+target+" has no registered phone")
-			}
-			return nil, cti.NewError("unavailable", err.Error())
-		}
-		if s.reserved != "" {
-			c.sw.acd.post(acd.AgentNotReady{AgentID: target, Reason: reason})
-		}
-		return s, nil
-	}
-	if r != roleThird {
+	s.agentID, s.media, s.rtc = target, ml, peer
+	s.leg, err = c.sw.sip.Dial(hsip.DialRequest{AgentID: target, FromUser: c.in.ANI, SDP: offer,
+		Headers: map[string]string{"X-Hotline-Call": c.id, "X-Hotline-Role": s.role.String()}}, events)
+	if err != nil {
 		ml.Close()
-		return nil, errNotFound("agent " + target)
+		if errors.Is(err, hsip.ErrNotRegistered) {
+			return cti.NewError("not_found", "agent "+target+" has no registered phone")
+		}
+		return cti.NewError("unavailable", err.Error())
 	}
+	if s.reserved != "" {
+		c.sw.acd.post(acd.AgentNotReady{AgentID: target, Reason: reason})
+	}
+	return nil
+}
+
+// dialNumberSide calls an external number through a trunk, where a dial
+// rule lets the call's agent dial it.
+func (c *Call) dialNumberSide(s *sideLeg, target string, events func(any)) error {
 	cfg := c.sw.cfg()
 	release, trunk, err := c.sw.allowDial(cfg, c.agent.agentID, "", target)
 	if err != nil {
-		ml.Close()
 		c.log.Warn("outbound call refused", "agent", c.agent.agentID, "number", target, "reason", err.Error())
 		c.sw.publish(cti.Event{Kind: cti.KindSecurityDenied, CallID: c.id, AgentID: c.agent.agentID, DNIS: target, Reason: err.Error()})
-		return nil, cti.NewError("forbidden", err.Error())
+		return cti.NewError("forbidden", err.Error())
 	}
-	s.number, s.release = target, release
+	ml, err := c.sw.newMediaLeg()
+	if err != nil {
+		release()
+		return cti.NewError("unavailable", "no media port")
+	}
+	s.media, s.number, s.release = ml, target, release
 	out := trunk.Outbound
 	offer, key, err := c.sw.trunkOffer(ml, out.Transport)
 	if err == nil {
@@ -154,9 +172,9 @@ func (c *Call) dialSide(r role, target, reason string) (*sideLeg, error) {
 	if err != nil {
 		ml.Close()
 		release()
-		return nil, cti.NewError("unavailable", err.Error())
+		return cti.NewError("unavailable", err.Error())
 	}
-	return s, nil
+	return nil
 }
 
 // busyReason: not-ready reasons that mean the agent is already on a call
@@ -225,7 +243,13 @@ func (c *Call) onSideLeg(e sideLegEvent) {
 			c.sideGone(s, "no_answer")
 		}
 	case hsip.EvAnswered:
-		if err := c.sw.trunkAnswered(s.media, ev.SDP, s.key); err != nil || c.phase != phaseConnected || c.agent == nil {
+		var err error
+		if s.rtc != nil {
+			err = s.rtc.Accept(ev.SDP)
+		} else {
+			err = c.sw.trunkAnswered(s.media, ev.SDP, s.key)
+		}
+		if err != nil || c.phase != phaseConnected || c.agent == nil {
 			c.sideGone(s, "unusable")
 			return
 		}
@@ -245,7 +269,32 @@ func (c *Call) onSideLeg(e sideLegEvent) {
 	case hsip.EvBye:
 		c.sideGone(s, "hangup")
 	case hsip.EvReInvite:
-		c.sw.answerReInvite(ev.ReInvite, s.media)
+		if s.rtc != nil {
+			c.sw.answerBrowserReInvite(ev.ReInvite, s.rtc)
+		} else {
+			c.sw.answerReInvite(ev.ReInvite, s.media)
+		}
+	case agentLost:
+		// A browser's tab closed or its ICE failed. A blip (disconnected)
+		// may recover, and fails otherwise, unless the page's WebSocket is
+		// gone too: then the tab was closed.
+		if ev.reason != "ice_disconnected" || s.wsLost {
+			c.sideGone(s, "connection_lost")
+		}
+	}
+}
+
+// sideSignallingLost: an agent desktop's WebSocket closed. A side party on
+// that desktop whose media is down too is gone (as for the call's agent).
+func (c *Call) sideSignallingLost(agentID string) {
+	for _, s := range []*sideLeg{c.side.sup, c.side.third} {
+		if s == nil || s.rtc == nil || s.agentID != agentID {
+			continue
+		}
+		s.wsLost = true
+		if s.rtc.Disconnected() {
+			c.sideGone(s, "connection_lost")
+		}
 	}
 }
 

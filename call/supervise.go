@@ -7,9 +7,23 @@ import (
 )
 
 // Supervisor listen, whisper and barge: the supervisor's phone (registered
-// like an agent's, by agent id) is dialled into a connected call and mixed
-// in; the same command with another mode switches it mid-call. The
-// supervisor hanging up leaves the call as it was.
+// like an agent's, by agent id: a SIP phone, or the agent desktop's WebRTC
+// softphone) is dialled into a connected call and mixed in; the same
+// command with another mode switches it mid-call. The supervisor hanging
+// up leaves the call as it was. Over an agent's own login (the desktop's
+// session or an agent:<id> token) only an agent with role: supervisor may
+// supervise, and only with its own phone.
+
+// agentSupervises reports whether the configuration lets agent id
+// supervise.
+func (sw *Switch) agentSupervises(id string) bool {
+	for _, a := range sw.cfg().Agents {
+		if a.ID == id {
+			return a.Supervises()
+		}
+	}
+	return false
+}
 
 func (sw *Switch) Listen(ctx context.Context, a cti.SuperviseArgs) (any, error) {
 	return sw.supervise(ctx, a, modeListen)
@@ -26,6 +40,11 @@ func (sw *Switch) Barge(ctx context.Context, a cti.SuperviseArgs) (any, error) {
 func (sw *Switch) supervise(ctx context.Context, a cti.SuperviseArgs, mode superviseMode) (any, error) {
 	if err := sw.knownAgent(a.SupervisorAgent); err != nil {
 		return nil, err
+	}
+	if p, ok := cti.PrincipalFrom(ctx); ok && p.Role == cti.RoleAgent &&
+		(p.Agent != a.SupervisorAgent || !sw.agentSupervises(p.Agent)) {
+		// The CTI refuses these already; the switch does not rely on it.
+		return nil, cti.NewError(cti.CodeForbidden, p.String()+" may not supervise with agent "+a.SupervisorAgent+"'s phone")
 	}
 	return sw.withCall(ctx, a.Call, func(c *Call) (any, error) {
 		if c.phase != phaseConnected || c.agent == nil {

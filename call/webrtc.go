@@ -141,6 +141,7 @@ func (c *Call) onBrowserMedia(reason string) {
 // With media still flowing it may be a signalling blip (the page
 // reconnects), so the call goes on until ICE says otherwise.
 func (c *Call) agentSignallingLost(agentID string) {
+	c.sideSignallingLost(agentID)
 	if c.agent == nil || c.agent.agentID != agentID || c.agent.rtc == nil || c.ended {
 		return
 	}

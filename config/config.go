@@ -211,7 +211,18 @@ type Agent struct {
 	Skills   map[string]int `yaml:"skills"`   // skill -> level 1–10
 	Team     string         `yaml:"team"`     // for team reports and the wallboard; "" = none
 	Alerts   AgentAlerts    `yaml:"alerts"`   // overrides wallboard.agent_alerts
+	Role     string         `yaml:"role"`     // agent (default) or supervisor: may listen, whisper and barge
 }
+
+// Agent roles.
+const (
+	AgentRoleAgent      = "agent"
+	AgentRoleSupervisor = "supervisor"
+)
+
+// Supervises reports whether the agent may supervise other agents' calls
+// (from the agent desktop or over its agent:<id> CTI token).
+func (a Agent) Supervises() bool { return a.Role == AgentRoleSupervisor }
 
 // Queue is an ACD queue.
 type Queue struct {

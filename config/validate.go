@@ -241,6 +241,9 @@ func (v *validator) agents() {
 			v.add(at("agents", i, "password"), ErrRequired, "password is required (agents register with SIP digest)")
 		}
 		v.skills(at("agents", i, "skills"), a.Skills)
+		if a.Role != "" && a.Role != AgentRoleAgent && a.Role != AgentRoleSupervisor {
+			v.add(at("agents", i, "role"), ErrInvalid, "unknown agent role %q (want agent or supervisor)", a.Role)
+		}
 	}
 	v.unique("agents", "agent id", "id", ids)
 	for i, e := range v.cfg.Extensions {

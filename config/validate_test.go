@@ -103,6 +103,8 @@ func TestValidateProblems(t *testing.T) {
 		{"agent password", "agents: [{id: a}]\n", []want{{"agents[0].password", ErrRequired, "password is required"}}},
 		{"agent skill level", "agents: [{id: a, password: p, skills: {x: 0, y: 11, z: 10}}]\n", []want{
 			{"agents[0].skills.x", ErrInvalid, "skill level 0"}, {"agents[0].skills.y", ErrInvalid, "skill level 11"}}},
+		{"agent role", "agents: [{id: a, password: p, role: supervisr}]\n", []want{{"agents[0].role", ErrInvalid, `unknown agent role "supervisr" (want agent or supervisor)`}}},
+		{"agent roles fine", "agents: [{id: a, password: p, role: supervisor}, {id: b, password: p, role: agent}]\n", nil},
 		{"duplicate queue", "queues: [{name: q}, {name: q}]\n", []want{{"queues[1].name", ErrDuplicate, `duplicate queue name "q"`}}},
 		{"queue min skill", "queues: [{name: q, skills: {s: 12}}]\n", []want{{"queues[0].skills.s", ErrInvalid, "outside 1–10"}}},
 		{"strategy", "queues: [{name: q, strategy: fifo}]\n", []want{{"queues[0].strategy", ErrInvalid, `unknown strategy "fifo"`}}},

@@ -6,11 +6,12 @@ import "context"
 type agentScope int
 
 const (
-	agentDenied   agentScope = iota
-	agentAny                 // no target to check (ping, subscribe…)
-	agentSelf                // the "agent" argument must be its own id (defaulted to it)
-	agentOwnCall             // the "call" argument must be assigned to it
-	agentWrapCall            // assigned to it, or the last call it talked on (wrap-up)
+	agentDenied    agentScope = iota
+	agentAny                  // no target to check (ping, subscribe…)
+	agentSelf                 // the "agent" argument must be its own id (defaulted to it)
+	agentOwnCall              // the "call" argument must be assigned to it
+	agentWrapCall             // assigned to it, or the last call it talked on (wrap-up)
+	agentSupervise            // only an agent permitted to supervise, with its own phone as "supervisor_agent"
 )
 
 func (s agentScope) String() string {
@@ -23,6 +24,8 @@ func (s agentScope) String() string {
 		return "own_call"
 	case agentWrapCall:
 		return "wrap_call"
+	case agentSupervise:
+		return "supervise"
 	default:
 		return "denied"
 	}
@@ -67,7 +70,7 @@ var commands = map[string]*cmdSpec{
 	"ping":        {crm: true, supervisor: true, agent: agentAny},
 	"subscribe":   {crm: true, supervisor: true, agent: agentAny},
 	"unsubscribe": {crm: true, supervisor: true, agent: agentAny},
-	"snapshot":    {crm: true, supervisor: true},
+	"snapshot":    {crm: true, supervisor: true, agent: agentSupervise},
 
 	"agent_login":     {supervisor: true, agent: agentSelf, need: []string{"agent"}, run: agentCmd(Controller.AgentLogin)},
 	"agent_logout":    {supervisor: true, agent: agentSelf, need: []string{"agent"}, run: agentCmd(Controller.AgentLogout)},
@@ -101,9 +104,9 @@ var commands = map[string]*cmdSpec{
 			return ctl.Disposition(ctx, DispositionArgs{Call: c.Call, Code: c.Code})
 		}},
 
-	"listen":  {supervisor: true, need: []string{"call", "supervisor_agent"}, run: superviseCmd(Controller.Listen)},
-	"whisper": {supervisor: true, need: []string{"call", "supervisor_agent"}, run: superviseCmd(Controller.Whisper)},
-	"barge":   {supervisor: true, need: []string{"call", "supervisor_agent"}, run: superviseCmd(Controller.Barge)},
+	"listen":  {supervisor: true, agent: agentSupervise, need: []string{"call", "supervisor_agent"}, run: superviseCmd(Controller.Listen)},
+	"whisper": {supervisor: true, agent: agentSupervise, need: []string{"call", "supervisor_agent"}, run: superviseCmd(Controller.Whisper)},
+	"barge":   {supervisor: true, agent: agentSupervise, need: []string{"call", "supervisor_agent"}, run: superviseCmd(Controller.Barge)},
 
 	// reload re-reads the configuration file (admin only: no role flag).
 	"reload": {run: func(ctx context.Context, ctl Controller, c *command) (any, error) {
@@ -116,8 +119,10 @@ var commands = map[string]*cmdSpec{
 }
 
 // authorize checks p against spec for c. For agent tokens it fills in a
-// missing "agent" argument with the agent's own id.
-func authorize(p Principal, spec *cmdSpec, c *command, calls *callTracker) *wireError {
+// missing "agent" (or, supervising, "supervisor_agent") argument with the
+// agent's own id. supervises says whether an agent is permitted to
+// supervise (nil: no agent is).
+func authorize(p Principal, spec *cmdSpec, c *command, calls *callTracker, supervises func(agent string) bool) *wireError {
 	switch p.Role {
 	case RoleAdmin:
 		return nil
@@ -151,6 +156,17 @@ func authorize(p Principal, spec *cmdSpec, c *command, calls *callTracker) *wire
 				return nil
 			}
 			return errf(CodeForbidden, "call %q is neither assigned to %s nor its last call", truncate(c.Call, 64), p)
+		case agentSupervise:
+			if supervises == nil || !supervises(p.Agent) {
+				return errf(CodeForbidden, "%s may not send %s: it is not permitted to supervise (its agent entry needs role: supervisor)", p, c.Cmd)
+			}
+			if c.SupervisorAgent == "" {
+				c.SupervisorAgent = p.Agent
+			}
+			if c.SupervisorAgent == p.Agent {
+				return nil
+			}
+			return errf(CodeForbidden, "%s may supervise only from its own phone", p)
 		}
 	}
 	return errf(CodeForbidden, "role %s may not send %s", p, c.Cmd)

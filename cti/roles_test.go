@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 )
 
@@ -21,7 +22,8 @@ func TestRoleString(t *testing.T) {
 			t.Errorf("%d: %q, want %q", tt.r, got, tt.want)
 		}
 	}
-	scopes := map[agentScope]string{agentDenied: "denied", agentAny: "any", agentSelf: "self", agentOwnCall: "own_call"}
+	scopes := map[agentScope]string{agentDenied: "denied", agentAny: "any", agentSelf: "self", agentOwnCall: "own_call",
+		agentWrapCall: "wrap_call", agentSupervise: "supervise"}
 	for s, want := range scopes {
 		if s.String() != want {
 			t.Errorf("scope %d: %q", s, s.String())
@@ -87,6 +89,7 @@ func TestPermissions(t *testing.T) {
 	sup := Principal{Role: RoleSupervisor}
 	adm := Principal{Role: RoleAdmin}
 	a1 := Principal{Role: RoleAgent, Agent: "a1"}
+	s2 := Principal{Role: RoleAgent, Agent: "s2"} // an agent permitted to supervise
 
 	tests := []struct {
 		p    Principal
@@ -141,6 +144,19 @@ func TestPermissions(t *testing.T) {
 		{a1, "listen", `{"call":"mine","supervisor_agent":"a1"}`, false},
 		{a1, "subscribe", `{}`, true},
 		{a1, "ping", `{}`, true},
+		{a1, "whisper", `{"call":"theirs"}`, false},
+		{a1, "barge", `{"call":"theirs","supervisor_agent":"s2"}`, false},
+
+		{s2, "listen", `{"call":"theirs"}`, true},
+		{s2, "listen", `{"call":"theirs","supervisor_agent":"s2"}`, true},
+		{s2, "whisper", `{"call":"theirs"}`, true},
+		{s2, "barge", `{"call":"mine"}`, true},
+		{s2, "listen", `{"call":"theirs","supervisor_agent":"a1"}`, false},
+		{s2, "snapshot", `{}`, true},
+		{s2, "agent_ready", `{}`, true},
+		{s2, "agent_ready", `{"agent":"a1"}`, false},
+		{s2, "hangup", `{"call":"theirs"}`, false},
+		{s2, "transfer", `{"call":"theirs","target":"200"}`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.p.String()+"/"+tt.cmd+tt.args, func(t *testing.T) {
@@ -150,7 +166,7 @@ func TestPermissions(t *testing.T) {
 			}
 			c.Cmd = tt.cmd
 			spec := commands[tt.cmd]
-			err := authorize(tt.p, spec, &c, calls)
+			err := authorize(tt.p, spec, &c, calls, func(a string) bool { return a == "s2" })
 			if (err == nil) != tt.ok {
 				t.Fatalf("authorize = %v, want ok=%v", err, tt.ok)
 			}
@@ -210,5 +226,64 @@ func TestCallTrackerFollowsAttendedTransfer(t *testing.T) {
 	calls.observe(Event{Seq: 5, Kind: KindAgentCompleted, CallID: "c", AgentID: "a2"})
 	if calls.owns("a2", "c") {
 		t.Fatal("a2 still owns the call after leaving it")
+	}
+}
+
+// An agent without the permission is told why it may not supervise; the
+// one with it gets its own phone filled in as the supervisor's.
+func TestAgentSupervisePermission(t *testing.T) {
+	calls := newCallTracker()
+	supervises := func(a string) bool { return a == "s2" }
+	c := command{Cmd: "listen", Call: "c1"}
+	err := authorize(Principal{Role: RoleAgent, Agent: "a1"}, commands["listen"], &c, calls, supervises)
+	if err == nil || err.Code != CodeForbidden || !strings.Contains(err.Message, "not permitted to supervise") {
+		t.Fatalf("a1 listen: %v", err)
+	}
+	if err := authorize(Principal{Role: RoleAgent, Agent: "s2"}, commands["listen"], &c, calls, nil); err == nil {
+		t.Fatal("listen allowed without a permission check")
+	}
+	if err := authorize(Principal{Role: RoleAgent, Agent: "s2"}, commands["listen"], &c, calls, supervises); err != nil || c.SupervisorAgent != "s2" {
+		t.Fatalf("s2 listen: %v, supervisor_agent %q", err, c.SupervisorAgent)
+	}
+}
+
+// Over a socket: an agent the switch lets supervise is told so at login,
+// may listen (its own phone filled in), and its subscription sees other
+// agents' calls (not security.denied); another agent gets none of that,
+// with the reason.
+func TestSupervisingAgentSession(t *testing.T) {
+	bus := NewBus(64)
+	ctl := &fakeController{}
+	_, addr := startServer(t, bus, ctl, WithAgentSupervisors(func(a string) bool { return a == "a2" }))
+
+	sup := dial(t, addr)
+	f := sup.login("a2-secret")
+	var data struct {
+		Agent      string
+		Supervisor bool
+	}
+	_ = json.Unmarshal(f.Data, &data)
+	if !f.OK || data.Agent != "a2" || !data.Supervisor {
+		t.Fatalf("supervising agent login: %s", f.raw)
+	}
+	sup.mustOK("subscribe", nil)
+	sup.mustOK("listen", map[string]any{"call": "c1"})
+	if name, args := ctl.last(); name != "listen" || args.(SuperviseArgs).SupervisorAgent != "a2" {
+		t.Fatalf("controller got %s %+v", name, args)
+	}
+
+	plain := dial(t, addr)
+	if f := plain.login("a1-secret"); strings.Contains(string(f.Data), "supervisor") {
+		t.Fatalf("a plain agent's login says supervisor: %s", f.raw)
+	}
+	r, _ := plain.cmd("listen", map[string]any{"call": "c1"})
+	if r.OK || r.Error.Code != CodeForbidden || !strings.Contains(r.Error.Message, "not permitted to supervise") {
+		t.Fatalf("a plain agent's listen: %s", r.raw)
+	}
+	bus.Publish(Event{Kind: KindAgentConnected, CallID: "c9", AgentID: "a3"})
+	// The plain agent's refusal (security.denied) is not in the feed, as for crm.
+	evs := sup.events(1)
+	if evs[0].Event != KindAgentConnected || evs[0].CallID != "c9" {
+		t.Fatalf("the supervising agent's feed: %s", evs[0].raw)
 	}
 }

@@ -33,6 +33,7 @@ type Server struct {
 	origins        []string
 	log            *slog.Logger
 	tokenCheck     func(token string) (role string, ok bool)
+	supervises     func(agent string) bool
 
 	mu        sync.Mutex
 	closed    bool
@@ -81,6 +82,18 @@ func WithOriginPatterns(p ...string) Option { return func(s *Server) { s.origins
 // ones (an agent desktop's login session): check returns the token's role.
 func WithTokenCheck(check func(token string) (role string, ok bool)) Option {
 	return func(s *Server) { s.tokenCheck = check }
+}
+
+// WithAgentSupervisors says which agents may supervise (listen, whisper,
+// barge with their own phone, snapshot, and every call's events) over an
+// agent:<id> login. It is asked at each command, so a reloaded
+// configuration applies at once; without it no agent may.
+func WithAgentSupervisors(supervises func(agent string) bool) Option {
+	return func(s *Server) { s.supervises = supervises }
+}
+
+func (s *Server) agentSupervises(agent string) bool {
+	return s.supervises != nil && s.supervises(agent)
 }
 
 // WithLogger sets the logger (default slog.Default()).

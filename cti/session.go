@@ -155,7 +155,7 @@ func (ss *session) handle(msg []byte) {
 		return
 	}
 	p := *ss.principal
-	if werr := authorize(p, spec, &c, ss.srv.calls); werr != nil {
+	if werr := authorize(p, spec, &c, ss.srv.calls, ss.srv.supervises); werr != nil {
 		ss.denied(p.String(), c.Cmd, werr.Message)
 		ss.reply(c.ID, nil, werr)
 		return
@@ -219,6 +219,9 @@ func (ss *session) login(c *command, spec *cmdSpec) {
 	data := map[string]any{"role": p.Role.String(), "seq": ss.srv.bus.LastSeq()}
 	if p.Role == RoleAgent {
 		data["agent"] = p.Agent
+		if ss.srv.agentSupervises(p.Agent) {
+			data["supervisor"] = true
+		}
 	}
 	ss.reply(c.ID, data, nil)
 }
@@ -239,6 +242,12 @@ func (ss *session) subscribe(c *command) {
 	switch p.Role {
 	case RoleAgent:
 		calls, id := ss.srv.calls, p.Agent
+		if ss.srv.agentSupervises(id) {
+			// A supervising agent watches the floor: every call and agent,
+			// as a crm token does (decided when it subscribes).
+			f.Match = func(ev Event) bool { return ev.Kind != KindSecurityDenied }
+			break
+		}
 		f.Match = func(ev Event) bool { return calls.visibleTo(id, ev) }
 	case RoleCRM:
 		f.Match = func(ev Event) bool { return ev.Kind != KindSecurityDenied }

@@ -78,7 +78,7 @@ func TestLoginIssuesAgentToken(t *testing.T) {
 // The page and the vendored SIP library are served from the binary.
 func TestPageServed(t *testing.T) {
 	srv, _ := desk(t, time.Now)
-	for _, p := range []string{"/agent/", "/agent/agent.js", "/agent/vendor/jssip.min.js"} {
+	for _, p := range []string{"/agent/", "/agent/agent.js", "/agent/supervisor.js", "/agent/vendor/jssip.min.js"} {
 		res, err := http.Get(srv.URL + p)
 		if err != nil || res.StatusCode != 200 {
 			t.Fatalf("GET %s: %v %v", p, err, res)

@@ -6,7 +6,12 @@
 //   node agent_driver.js URL AGENT PASSWORD MIC [chromium|firefox]   (MIC: a WAV for Chromium, a frequency in Hz for Firefox)
 // Commands: login | wait_state S | wait_pop | answer | peak MS | shot PATH | hold | mute | transfer TARGET | ice_restart | codec | dtmf TONES MS |
 //           hangup | wait_idle | wrapup CODE | state | close_tab | quit
-// JSSIP_DEBUG=1 adds JsSIP's own log (every SIP message) to stderr.
+// Supervisor panel: sup_state | sup_wait_call CALLID | supervise MODE CALLID (clicks Listen/Whisper/Barge on the call's
+//           row, replies once the switch confirms the mode and the page has answered) | sup_leave |
+//           sup_tones MS HZ,HZ,... (each frequency's share of what the supervisor hears) | cti CMD CALLID (a raw
+//           CTI command over the page's own session; replies with its error, if any)
+// JSSIP_DEBUG=1 adds JsSIP's own log (every SIP message) to stderr; HOTLINE_MIC_RAW=1 (Chromium) turns the noise
+// suppressor off on the page's microphone, so a steady test tone keeps its level.
 'use strict';
 const readline = require('readline');
 
@@ -30,6 +35,14 @@ async function chromium() {
   });
   const ctx = await browser.newContext({ permissions: ['microphone'], ignoreHTTPSErrors: true, viewport: { width: 1100, height: 440 } });
   const page = await ctx.newPage();
+  if (process.env.HOTLINE_MIC_RAW) {
+    // A fake microphone's steady sine is what Chromium's noise suppressor is built to remove (it is cut by some
+    // 20 dB within a second; a voice is not): tests that compare the levels of mixed parties turn it off.
+    await page.addInitScript(() => {
+      const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = c => gum(c && c.audio ? { ...c, audio: { ...(c.audio === true ? {} : c.audio), noiseSuppression: false } } : c);
+    });
+  }
   return {
     browser, page,
     until: (fn, arg, ms) => page.waitForFunction(fn, arg, { timeout: ms, polling: 100 }),
@@ -78,6 +91,11 @@ async function firefox() {
       sipStatus: document.getElementById('sip-status').textContent, loginError: document.getElementById('login-error').textContent, deskHidden: document.getElementById('desk').hidden, ctiStatus: document.getElementById('cti-status').textContent };
   });
   const until = (fn, arg, ms = 20000) => b.until(fn, arg, ms);
+  const supState = () => page.evaluate(() => {
+    const p = window.supervisorPanel;
+    return { enabled: p.enabled, calls: p.calls, callId: p.callId, mode: p.mode, joined: p.joined, errors: p.errors,
+      shown: !!document.getElementById('supervisor-card'), status: (document.getElementById('sup-status') || {}).textContent };
+  });
 
   const commands = {
     async login() {
@@ -173,6 +191,42 @@ async function firefox() {
     },
     async wait_idle() { await until(() => !window.agentDesktop.session); return desk(); },
     async state() { return desk(); },
+    async sup_state() { return supState(); },
+    async sup_wait_call(call) {
+      await until(c => { const p = window.supervisorPanel; return p.enabled && !!p.calls[c] &&
+        !!document.querySelector(`#sup-calls tr[data-call="${c}"]`); }, call);
+      return supState();
+    },
+    async supervise(mode, call) {
+      await page.click(`#sup-calls tr[data-call="${call}"] button.sup-${mode}`);
+      await until(([m, c]) => { const p = window.supervisorPanel; return p.callId === c && p.mode === m && p.joined; }, [mode, call]);
+      return supState();
+    },
+    async sup_stats() {                 // the supervision leg's RTP counters and microphone level (getStats)
+      return page.evaluate(async () => {
+        const s = window.supervisorPanel.session, pc = s && s.connection, out = {};
+        if (!pc) throw new Error('no supervision peer connection');
+        (await pc.getStats()).forEach(r => {
+          if (r.type === 'outbound-rtp') out.sent = r.packetsSent;
+          if (r.type === 'inbound-rtp') out.received = r.packetsReceived;
+          if (r.type === 'media-source') out.micLevel = r.audioLevel;
+        });
+        out.senders = pc.getSenders().map(x => x.track && `${x.track.kind}:${x.track.readyState}:${x.track.enabled}`);
+        return out;
+      });
+    },
+    async sup_leave() {
+      await page.click('#sup-leave');
+      await until(() => !window.supervisorPanel.callId);
+      return supState();
+    },
+    async sup_tones(ms, freqs) {
+      return page.evaluate(([ms, f]) => window.supervisorPanel.tones(ms, f), [+ms || 2000, freqs.split(',').map(Number)]);
+    },
+    async cti(name, call) {
+      return page.evaluate(([n, c]) => window.agentDesktop.cmd(n, { call: c }).then(d => ({ ok: true, data: d }),
+        e => ({ ok: false, error: e.message })), [name, call]);
+    },
     async close_tab() { await page.close({ runBeforeUnload: false }); return { closed: true }; },
     async quit() { await browser.close(); return { quit: true }; },
   };

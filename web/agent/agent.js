@@ -10,6 +10,9 @@
     wrapCall: null, events: [],
   };
   window.agentDesktop = desk;
+  // Extension points for supervisor.js: CTI commands, every CTI event, the CTI login's answer, and first refusal
+  // of an incoming call (a supervision call is taken there, not by the agent's own call card).
+  desk.hooks = { events: [], ctiReady: [], incoming: null };
   let creds = null, ua = null, cti = null, cmdSeq = 0, analyser = null, lastSeq = 0;
   const pending = new Map();
 
@@ -72,6 +75,7 @@
   }
 
   function incoming(s, req) {
+    if (desk.hooks.incoming && desk.hooks.incoming(s, req)) return;
     if (desk.session) { s.terminate({ status_code: 486 }); return; }
     desk.session = s;
     desk.callId = req.getHeader('X-Hotline-Call') || desk.callId;
@@ -162,6 +166,7 @@
           await cmd('subscribe', { resume_from: lastSeq });
           desk.ctiReady = true;
           setText('cti-status', 'connected');
+          for (const f of desk.hooks.ctiReady) await f(res);
         } catch (e) { setText('cti-status', 'error: ' + e.message); }
         done();
       };
@@ -175,6 +180,7 @@
     });
   }
 
+  desk.cmd = (name, args) => cmd(name, args);
   function cmd(name, args = {}) {
     return new Promise((resolve, reject) => {
       if (!cti || cti.readyState !== WebSocket.OPEN) { reject(new Error('CTI offline')); return; }
@@ -185,6 +191,7 @@
   }
 
   function onEvent(e) {
+    for (const f of desk.hooks.events) f(e);
     logEvent(`${e.event}${e.state ? ' ' + e.state : ''}${e.reason ? ' (' + e.reason + ')' : ''}${e.ani ? ' ' + e.ani : ''}`);
     switch (e.event) {
       case 'agent.state':
