@@ -2,7 +2,6 @@ package itest
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"testing"
 	"time"
@@ -33,46 +32,13 @@ func TestBrowserAgentFirefox(t *testing.T) {
 	capt := startCapture(t, callerRTP, callerRTP)
 	done := runSIPpAsync(t, work, "caller_wait.xml", sippArgs()...)
 
-	pop := b.do("wait_pop")
-	shown, _ := pop["shown"].(map[string]any)
-	if shown["pop-ani"] != "sipp" || shown["pop-queue"] != "support" || shown["pop-digits"] != "21" {
-		t.Errorf("screen pop shows %v", shown)
-	}
-	if data := fmt.Sprint(shown["data"]); !strings.Contains(data, "http.tier=gold") {
-		t.Errorf("screen pop lacks the CRM data: %s", data)
-	}
-	b.do("answer")
-	time.Sleep(1500 * time.Millisecond) // the jitter buffers fill
-	p := b.do("peak 3000")
-	t.Logf("Firefox hears the caller at %v Hz (%v dB)", p["peakHz"], p["maxDb"])
-	if math.Abs(peakHz(t, p)-500) > 30 {
-		t.Errorf("Firefox heard %v Hz from the caller, want 500", p)
-	}
-	// Hold and resume (CTI), then the page's Reconnect audio: an ICE restart
-	// offered by Firefox in a re-INVITE; the audio goes on both ways.
-	if r := b.do("hold"); r["held"] != true {
-		t.Errorf("hold: %v", r)
-	}
-	time.Sleep(500 * time.Millisecond)
-	if r := b.do("hold"); r["held"] != false {
-		t.Errorf("resume: %v", r)
-	}
-	b.do("ice_restart")
-	time.Sleep(time.Second)
-	p = b.do("peak 2000")
-	t.Logf("after the ICE restart Firefox hears %v Hz", p["peakHz"])
-	if math.Abs(peakHz(t, p)-500) > 30 {
-		t.Errorf("after the ICE restart Firefox heard %v Hz, want 500", p)
-	}
+	popAnswerHear(t, b, "Firefox")
+	holdResumeRestart(t, b, "Firefox")
 	b.do("hangup")
 	awaitSIPp(t, done, 20*time.Second, "caller")
 	b.do("wrapup resolved")
 
-	heard := decodeULaw(capt.payloads(t, fmt.Sprintf("udp.dstport==%d && rtp.p_type==0", callerRTP)))
-	if len(heard) < 4*rate {
-		t.Fatalf("caller received only %d samples", len(heard))
-	}
-	end := heard[len(heard)-2*rate:]
+	end := callerHeardLast(t, capt)
 	t.Logf("the caller hears 1200 Hz at ratio %.2f, 1 kHz at %.2f", toneRatio(end, 1200), toneRatio(end, 1000))
 	if r := toneRatio(end, 1200); r < 0.6 {
 		t.Errorf("caller did not hear Firefox's 1200 Hz tone: ratio %.2f (rms %.3f)", r, rms(end))

@@ -193,42 +193,11 @@ func TestBrowserAgentTakesCall(t *testing.T) {
 	capt := startCapture(t, callerRTP, callerRTP)
 	done := runSIPpAsync(t, work, "caller_wait.xml", sippArgs()...)
 
-	pop := b.do("wait_pop")
-	shown, _ := pop["shown"].(map[string]any)
-	if shown["pop-ani"] != "sipp" || shown["pop-queue"] != "support" || shown["pop-digits"] != "21" {
-		t.Errorf("screen pop shows %v", shown)
-	}
-	if data := fmt.Sprint(shown["data"]); !strings.Contains(data, "http.tier=gold") {
-		t.Errorf("screen pop lacks the CRM data: %s", data)
-	}
-	b.do("answer")
-	time.Sleep(1500 * time.Millisecond) // the jitter buffers fill
-	p := b.do("peak 3000")
-	t.Logf("the page hears the caller at %v Hz (%v dB)", p["peakHz"], p["maxDb"])
-	if math.Abs(peakHz(t, p)-500) > 30 {
-		t.Errorf("the page heard %v Hz from the caller, want 500", p)
-	}
+	popAnswerHear(t, b, "the page")
 	if shot := os.Getenv("HOTLINE_AGENT_SCREENSHOT"); shot != "" {
 		b.do("shot " + shot)
 	}
-	// Hold and resume from the page (CTI commands; the switch confirms
-	// with call.held / call.unheld, which the page shows).
-	if r := b.do("hold"); r["held"] != true {
-		t.Errorf("hold: %v", r)
-	}
-	time.Sleep(500 * time.Millisecond)
-	if r := b.do("hold"); r["held"] != false {
-		t.Errorf("resume: %v", r)
-	}
-	// An ICE restart (the page's Reconnect audio, or after a network
-	// change) renegotiates by re-INVITE; audio goes on both ways.
-	b.do("ice_restart")
-	time.Sleep(time.Second)
-	p = b.do("peak 2000")
-	t.Logf("after the ICE restart the page hears %v Hz", p["peakHz"])
-	if math.Abs(peakHz(t, p)-500) > 30 {
-		t.Errorf("after the ICE restart the page heard %v Hz, want 500", p)
-	}
+	holdResumeRestart(t, b, "the page")
 	b.do("hangup")
 	awaitSIPp(t, done, 20*time.Second, "caller")
 	// Wrap-up on the page: the disposition reaches the CRM.
@@ -244,11 +213,7 @@ func TestBrowserAgentTakesCall(t *testing.T) {
 
 	// What the caller heard last (after the resume and the ICE restart):
 	// the browser microphone's 1 kHz.
-	heard := decodeULaw(capt.payloads(t, fmt.Sprintf("udp.dstport==%d && rtp.p_type==0", callerRTP)))
-	if len(heard) < 4*rate {
-		t.Fatalf("caller received only %d samples", len(heard))
-	}
-	end := heard[len(heard)-2*rate:]
+	end := callerHeardLast(t, capt)
 	t.Logf("the caller hears 1 kHz at ratio %.2f", toneRatio(end, 1000))
 	if r := toneRatio(end, 1000); r < 0.6 {
 		t.Errorf("caller did not hear the browser's 1 kHz tone: ratio %.2f (rms %.3f)", r, rms(end))

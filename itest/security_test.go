@@ -135,58 +135,39 @@ func TestUnknownSourceRefusedWithoutMedia(t *testing.T) {
 
 func firstLine(s string) string { l, _, _ := strings.Cut(s, "\r\n"); return l }
 
-// A trunk at its max_calls refuses the next INVITE with 503 and admits
-// again once a call ends.
-func TestTrunkMaxCalls(t *testing.T) {
+// A cap on the calls up at once — a trunk's max_calls (the channels the
+// carrier sold) or server.max_calls (what the switch is sized for): the
+// next caller gets 503 (with Retry-After for the switch's), logged, and
+// is admitted again once a call ends.
+func TestMaxCalls(t *testing.T) {
 	requirePeers(t, "sipp")
-	cfg := strings.Replace(testConfig("60s"), "    sources: [127.0.0.1/32]\n", "    sources: [127.0.0.1/32]\n    max_calls: 1\n", 1)
-	h := startHotline(t, cfg)
-	work := callerMedia(t, []pcapStep{{silenceMS: 4000}})
-	done := runSIPpAsync(t, work, "caller.xml", sippArgs("-d", "3000")...)
-	waitFor(t, 5*time.Second, "first call up", func() bool { return strings.Contains(h.Output(), "call arrived") })
-	sdp := "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
-	second := newRawSIP(t, "127.0.0.1")
-	if res := second.send("INVITE", fmt.Sprintf("sip:5000@127.0.0.1:%d", sipPort), "Content-Type: application/sdp\r\n", sdp); !strings.HasPrefix(res, "SIP/2.0 503") {
-		t.Fatalf("INVITE over the trunk's max_calls: %s, want 503", firstLine(res))
-	}
-	if !strings.Contains(h.Output(), `msg="trunk full" trunk=carrier max_calls=1`) {
-		t.Errorf("the refusal is not logged")
-	}
-	awaitSIPp(t, done, 15*time.Second, "the first caller")
-	waitFor(t, 5*time.Second, "first call ended", func() bool { return strings.Contains(h.Output(), "call ended") })
-	// A fresh socket: the unacknowledged 503 keeps being retransmitted to the old one.
-	third := newRawSIP(t, "127.0.0.1")
-	time.Sleep(200 * time.Millisecond)
-	if res := third.send("INVITE", fmt.Sprintf("sip:5000@127.0.0.1:%d", sipPort), "Content-Type: application/sdp\r\n", sdp); !strings.HasPrefix(res, "SIP/2.0 200") {
-		t.Errorf("INVITE after the first call ended: %s, want 200", firstLine(res))
-	}
-}
-
-// server.max_calls caps the calls up in the whole switch, whatever trunk
-// they come in on: the next caller gets 503 with Retry-After, and is
-// admitted again once a call ends.
-func TestSwitchMaxCalls(t *testing.T) {
-	requirePeers(t, "sipp")
-	cfg := strings.Replace(testConfig("60s"), "server:\n", "server:\n  max_calls: 1\n", 1)
-	h := startHotline(t, cfg)
-	work := callerMedia(t, []pcapStep{{silenceMS: 4000}})
-	done := runSIPpAsync(t, work, "caller.xml", sippArgs("-d", "3000")...)
-	waitFor(t, 5*time.Second, "first call up", func() bool { return strings.Contains(h.Output(), "call arrived") })
-	sdp := "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
-	second := newRawSIP(t, "127.0.0.1")
-	res := second.send("INVITE", fmt.Sprintf("sip:5000@127.0.0.1:%d", sipPort), "Content-Type: application/sdp\r\n", sdp)
-	if !strings.HasPrefix(res, "SIP/2.0 503") || !strings.Contains(res, "\r\nRetry-After: 5\r\n") {
-		t.Fatalf("INVITE over the switch's max_calls:\n%s\nwant 503 with Retry-After: 5", res)
-	}
-	if !strings.Contains(h.Output(), `msg="switch full" max_calls=1 trunk=carrier`) {
-		t.Errorf("the refusal is not logged")
-	}
-	awaitSIPp(t, done, 15*time.Second, "the first caller")
-	waitFor(t, 5*time.Second, "first call ended", func() bool { return strings.Contains(h.Output(), "call ended") })
-	third := newRawSIP(t, "127.0.0.1")
-	time.Sleep(200 * time.Millisecond)
-	if res := third.send("INVITE", fmt.Sprintf("sip:5000@127.0.0.1:%d", sipPort), "Content-Type: application/sdp\r\n", sdp); !strings.HasPrefix(res, "SIP/2.0 200") {
-		t.Errorf("INVITE after the first call ended: %s, want 200", firstLine(res))
+	for _, c := range []struct {
+		name, from, to, logged, retry string
+	}{
+		{"trunk", "    sources: [127.0.0.1/32]\n", "    sources: [127.0.0.1/32]\n    max_calls: 1\n", `msg="trunk full" trunk=carrier max_calls=1`, ""},
+		{"switch", "server:\n", "server:\n  max_calls: 1\n", `msg="switch full" max_calls=1 trunk=carrier`, "\r\nRetry-After: 5\r\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := startHotline(t, strings.Replace(testConfig("60s"), c.from, c.to, 1))
+			work := callerMedia(t, []pcapStep{{silenceMS: 4000}})
+			done := runSIPpAsync(t, work, "caller.xml", sippArgs("-d", "3000")...)
+			waitFor(t, 5*time.Second, "first call up", func() bool { return strings.Contains(h.Output(), "call arrived") })
+			sdp := "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+			second := newRawSIP(t, "127.0.0.1")
+			res := second.send("INVITE", fmt.Sprintf("sip:5000@127.0.0.1:%d", sipPort), "Content-Type: application/sdp\r\n", sdp)
+			if !strings.HasPrefix(res, "SIP/2.0 503") || !strings.Contains(res, c.retry) {
+				t.Fatalf("INVITE over max_calls:\n%s\nwant 503 %q", res, c.retry)
+			}
+			waitFor(t, 2*time.Second, "the refusal logged as "+c.logged, func() bool { return strings.Contains(h.Output(), c.logged) })
+			awaitSIPp(t, done, 15*time.Second, "the first caller")
+			waitFor(t, 5*time.Second, "first call ended", func() bool { return strings.Contains(h.Output(), "call ended") })
+			// A fresh socket: the unacknowledged 503 keeps being retransmitted to the old one.
+			third := newRawSIP(t, "127.0.0.1")
+			time.Sleep(200 * time.Millisecond)
+			if res := third.send("INVITE", fmt.Sprintf("sip:5000@127.0.0.1:%d", sipPort), "Content-Type: application/sdp\r\n", sdp); !strings.HasPrefix(res, "SIP/2.0 200") {
+				t.Errorf("INVITE after the first call ended: %s, want 200", firstLine(res))
+			}
+		})
 	}
 }
 
