@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hotline/hotline/acd"
 	"github.com/hotline/hotline/cti"
 	"github.com/hotline/hotline/store"
 )
@@ -15,10 +16,6 @@ import (
 // open. recoverRun puts them in order before the switch takes calls, and
 // the events it publishes afterwards (announce) close the story in the
 // history and the queue_log, as the live switch would have.
-type recovered struct {
-	calls  []store.Call       // closed with switch_restart
-	agents []store.AgentState // open intervals, closed at the restart
-}
 
 // journalPath is the crash journal beside the database; none for an
 // in-memory database.
@@ -32,18 +29,18 @@ func journalPath(db string) string {
 // recoverRun replays the journal into the event history and closes what
 // was left open. It returns the journal to append to (nil without one)
 // and the last event Seq stored, where this run's numbering carries on.
-func (sw *Switch) recoverRun(ctx context.Context, st *store.Store, db string) (*store.Journal, uint64, recovered, error) {
+func (sw *Switch) recoverRun(ctx context.Context, st *store.Store, db string) (*store.Journal, uint64, store.Recovered, error) {
 	var j *store.Journal
 	var pending []store.Event
 	if p := journalPath(db); p != "" {
 		var err error
 		if j, pending, err = store.OpenJournal(p); err != nil {
-			return nil, 0, recovered{}, err
+			return nil, 0, store.Recovered{}, err
 		}
 	}
 	n, last, err := st.ReplayJournal(ctx, pending)
 	if err != nil {
-		return nil, 0, recovered{}, fmt.Errorf("replay event journal: %w", err)
+		return nil, 0, store.Recovered{}, fmt.Errorf("replay event journal: %w", err)
 	}
 	if n > 0 {
 		sw.log.Warn("event history restored from the crash journal", "events", n, "journaled", len(pending))
@@ -52,20 +49,15 @@ func (sw *Switch) recoverRun(ctx context.Context, st *store.Store, db string) (*
 	}
 	if j != nil {
 		if err := j.Start(); err != nil {
-			return nil, 0, recovered{}, err
+			return nil, 0, store.Recovered{}, err
 		}
 	}
-	var r recovered
-	if r.calls, err = st.OpenCalls(ctx); err != nil {
-		return j, 0, r, err
-	}
-	if r.agents, err = st.OpenAgentStates(ctx); err != nil {
-		return j, 0, r, err
-	}
-	if n, err := st.RecoverOpenCalls(ctx, sw.now()); err != nil {
+	r, err := st.RecoverOpenCalls(ctx, sw.now())
+	if err != nil {
 		return j, 0, r, fmt.Errorf("recover open calls: %w", err)
-	} else if n > 0 {
-		sw.log.Warn("closed calls left open by the previous run", "count", n)
+	}
+	if len(r.Calls) > 0 {
+		sw.log.Warn("closed calls left open by the previous run", "count", len(r.Calls))
 	}
 	return j, last, r, nil
 }
@@ -74,22 +66,18 @@ func (sw *Switch) recoverRun(ctx context.Context, st *store.Store, db string) (*
 // (switch_restart) for each call it closed, and each agent who was not
 // logged out going to logged_out, since a restarted switch knows no phone
 // until it registers again.
-func (sw *Switch) announce(r recovered) {
-	for _, c := range r.calls {
-		disposition := "abandoned"
-		if !c.AnsweredAt.IsZero() {
-			disposition = "answered"
-		}
+func (sw *Switch) announce(r store.Recovered) {
+	for _, c := range r.Calls {
 		sw.publish(cti.Event{
-			Kind: "call.ended", CallID: c.ID, ANI: c.ANI, DNIS: c.DNIS, Trunk: c.Trunk, Queue: c.Queue,
+			Kind: cti.KindCallEnded, CallID: c.ID, ANI: c.ANI, DNIS: c.DNIS, Trunk: c.Trunk, Queue: c.Queue,
 			AgentID: c.AgentID, Digits: c.IVRDigits, Data: c.Data,
-			Side: "switch", Cause: "switch_restart", Reason: disposition,
+			Side: c.HangupSide, Cause: c.HangupCause, Reason: c.Disposition,
 		})
 	}
-	for _, a := range r.agents {
-		if a.State == "logged_out" {
+	for _, a := range r.Agents {
+		if a.State == acd.LoggedOut.String() {
 			continue
 		}
-		sw.publish(cti.Event{Kind: "agent.state", AgentID: a.AgentID, State: "logged_out", FromState: a.State, Reason: "switch_restart"})
+		sw.publish(cti.Event{Kind: cti.KindAgentState, AgentID: a.AgentID, State: acd.LoggedOut.String(), FromState: a.State, Reason: "switch_restart"})
 	}
 }

@@ -182,30 +182,44 @@ func (s *Store) EndCall(ctx context.Context, id string, endedAt time.Time, side,
 	return nil
 }
 
+// Recovered is what RecoverOpenCalls closed, as now stored.
+type Recovered struct {
+	Calls  []Call       // ended by the switch with switch_restart
+	Agents []AgentState // each agent's interval that was open, now closed
+}
+
 // RecoverOpenCalls closes every call a previous run left open, as ended by
 // the switch at now (the real end is unknown; now is the first moment the
 // switch is sure the call is gone). Calls that reached an agent count as
 // answered, the rest as abandoned. Open agent state intervals are closed at
-// now too. It updates rows in place, so it never duplicates a call.
-func (s *Store) RecoverOpenCalls(ctx context.Context, now time.Time) (int, error) {
+// now too. It updates rows in place, so it never duplicates a call, and
+// returns what it closed so the switch can announce those endings.
+func (s *Store) RecoverOpenCalls(ctx context.Context, now time.Time) (Recovered, error) {
+	var r Recovered
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, err
+		return r, err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE calls SET `+closeSet+`,
+	rows, err := tx.QueryContext(ctx, `UPDATE calls SET `+closeSet+`,
 		hangup_side = 'switch', hangup_cause = 'switch_restart',
 		disposition = CASE WHEN answered_at IS NOT NULL THEN 'answered' ELSE 'abandoned' END
-		WHERE ended_at IS NULL`, now.UnixMilli())
+		WHERE ended_at IS NULL RETURNING `+callColumns, now.UnixMilli())
 	if err != nil {
-		return 0, fmt.Errorf("store: recover open calls: %w", err)
+		return r, fmt.Errorf("store: recover open calls: %w", err)
 	}
-	n, _ := res.RowsAffected()
-	if _, err := tx.ExecContext(ctx, `UPDATE agent_states SET to_ts = MAX(from_ts, ?) WHERE to_ts IS NULL`,
-		now.UnixMilli()); err != nil {
-		return 0, fmt.Errorf("store: recover agent states: %w", err)
+	if r.Calls, err = scanCalls(rows); err != nil {
+		return r, fmt.Errorf("store: recover open calls: %w", err)
 	}
-	return int(n), tx.Commit()
+	rows, err = tx.QueryContext(ctx, `UPDATE agent_states SET to_ts = MAX(from_ts, ?) WHERE to_ts IS NULL
+		RETURNING `+agentStateColumns, now.UnixMilli())
+	if err != nil {
+		return r, fmt.Errorf("store: recover agent states: %w", err)
+	}
+	if r.Agents, err = scanAgentStates(rows); err != nil {
+		return r, fmt.Errorf("store: recover agent states: %w", err)
+	}
+	return r, tx.Commit()
 }
 
 // GetCall returns one call, or ErrNotFound.
@@ -224,14 +238,15 @@ func (s *Store) ListCalls(ctx context.Context, f Filter) ([]Call, error) {
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	return s.queryCalls(ctx, q, args...)
-}
-
-func (s *Store) queryCalls(ctx context.Context, q string, args ...any) ([]Call, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list calls: %w", err)
 	}
+	return scanCalls(rows)
+}
+
+// scanCalls reads every row of a query returning callColumns, and closes it.
+func scanCalls(rows *sql.Rows) ([]Call, error) {
 	defer rows.Close()
 	var out []Call
 	for rows.Next() {
@@ -338,10 +353,4 @@ func decodeData(s sql.NullString) (map[string]string, error) {
 	var m map[string]string
 	err := json.Unmarshal([]byte(s.String), &m)
 	return m, err
-}
-
-// OpenCalls returns the calls not ended yet: after a crash, the ones
-// RecoverOpenCalls is about to close.
-func (s *Store) OpenCalls(ctx context.Context) ([]Call, error) {
-	return s.queryCalls(ctx, "SELECT "+callColumns+" FROM calls WHERE ended_at IS NULL ORDER BY arrived_at")
 }

@@ -192,12 +192,17 @@ func TestRecoverOpenCallsAfterSimulatedCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	n, err := s.RecoverOpenCalls(ctx, at(100))
-	if err != nil || n != 3 {
+	r, err := s.RecoverOpenCalls(ctx, at(100))
+	if n := len(r.Calls); err != nil || n != 3 {
 		t.Fatalf("recovered %d (%v), want 3", n, err)
 	}
-	if n, _ := s.RecoverOpenCalls(ctx, at(200)); n != 0 {
-		t.Fatalf("second recovery closed %d", n)
+	for _, c := range r.Calls {
+		if c.EndedAt.IsZero() || c.HangupCause != "switch_restart" {
+			t.Errorf("recovery returned %s as %v %q, not as stored after closing", c.ID, c.EndedAt, c.HangupCause)
+		}
+	}
+	if r, _ := s.RecoverOpenCalls(ctx, at(200)); len(r.Calls) != 0 {
+		t.Fatalf("second recovery closed %d", len(r.Calls))
 	}
 	for _, tc := range []struct {
 		id, side, cause, disp string

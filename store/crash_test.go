@@ -94,8 +94,8 @@ func TestKill9KeepsCommittedCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := s.RecoverOpenCalls(ctx, at(1e6))
-	if err != nil || n != len(before) {
+	r, err := s.RecoverOpenCalls(ctx, at(1e6))
+	if n := len(r.Calls); err != nil || n != len(before) {
 		t.Fatalf("recovered %d (%v), want %d", n, err, len(before))
 	}
 	after, _ := s.ListCalls(ctx, Filter{})

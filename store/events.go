@@ -302,7 +302,7 @@ func (s *Store) Events(ctx context.Context, f Filter) ([]Event, error) {
 // AgentStates returns the state intervals overlapping [From, To) for
 // f.Agent (all agents when empty), oldest first.
 func (s *Store) AgentStates(ctx context.Context, f Filter) ([]AgentState, error) {
-	q := "SELECT agent_id, state, reason, from_ts, to_ts FROM agent_states WHERE 1=1"
+	q := "SELECT " + agentStateColumns + " FROM agent_states WHERE 1=1"
 	var args []any
 	if !f.To.IsZero() {
 		q += " AND from_ts < ?"
@@ -320,20 +320,19 @@ func (s *Store) AgentStates(ctx context.Context, f Filter) ([]AgentState, error)
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	return s.agentStates(ctx, q, args...)
-}
-
-// OpenAgentStates returns each agent's interval still open: after a crash,
-// the state each agent was in when the switch died.
-func (s *Store) OpenAgentStates(ctx context.Context) ([]AgentState, error) {
-	return s.agentStates(ctx, "SELECT agent_id, state, reason, from_ts, to_ts FROM agent_states WHERE to_ts IS NULL ORDER BY agent_id")
-}
-
-func (s *Store) agentStates(ctx context.Context, q string, args ...any) ([]AgentState, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: agent states: %w", err)
 	}
+	return scanAgentStates(rows)
+}
+
+// agentStateColumns are what scanAgentStates reads.
+const agentStateColumns = "agent_id, state, reason, from_ts, to_ts"
+
+// scanAgentStates reads every row of a query returning agentStateColumns,
+// and closes it.
+func scanAgentStates(rows *sql.Rows) ([]AgentState, error) {
 	defer rows.Close()
 	var out []AgentState
 	for rows.Next() {
