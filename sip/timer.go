@@ -89,15 +89,7 @@ func readTimerOffer(req *sip.Request) timerOffer {
 			o.minSE = time.Duration(n) * time.Second
 		}
 	}
-	for _, name := range [][2]string{{"Supported", "k"}, {"Require", ""}} {
-		for _, h := range headers(req, name[0], name[1]) {
-			for _, opt := range strings.Split(h, ",") {
-				if strings.EqualFold(strings.TrimSpace(opt), "timer") {
-					o.supported = true
-				}
-			}
-		}
-	}
+	o.supported = listsToken(headers(req, "Supported", "k"), "timer") || listsToken(headers(req, "Require", ""), "timer")
 	return o
 }
 
@@ -308,9 +300,15 @@ func (l *InboundLeg) sendRefresh(method sip.RequestMethod) (int, error) {
 
 // allows reports whether a request's Allow header lists method.
 func allows(req *sip.Request, method sip.RequestMethod) bool {
-	for _, h := range req.GetHeaders("Allow") {
-		for _, m := range strings.Split(h.Value(), ",") {
-			if strings.EqualFold(strings.TrimSpace(m), method.String()) {
+	return listsToken(headers(req, "Allow", ""), method.String())
+}
+
+// listsToken reports whether comma-separated header values (Allow,
+// Supported, Require) name token, case-insensitively.
+func listsToken(values []string, token string) bool {
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
 				return true
 			}
 		}
