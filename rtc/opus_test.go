@@ -5,7 +5,6 @@ import (
 	"math"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -288,20 +287,7 @@ func TestOpusSessionDigitsChangeClock(t *testing.T) {
 
 // Without the opus setting nothing about the offer changes.
 func TestNoOpusOfferedByDefault(t *testing.T) {
-	e, err := NewEngine(Config{Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	p, err := e.NewPeer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Leg().Close()
-	offer, err := p.Offer()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, offer := offeringPeer(t, Config{}, nil)
 	if strings.Contains(strings.ToLower(string(offer)), "opus") || !strings.Contains(string(offer), "m=audio 9 UDP/TLS/RTP/SAVPF 0 8 101") {
 		t.Errorf("offer without opus:\n%s", offer)
 	}
@@ -312,20 +298,7 @@ func TestNoOpusOfferedByDefault(t *testing.T) {
 // and an 8 kHz event, and the switch's tone reaches the browser as Opus.
 func TestPeerOpusBothWays(t *testing.T) {
 	needOpus(t)
-	e, err := NewEngine(Config{Listen: "127.0.0.1:0", Opus: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	p, err := e.NewPeer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Leg().Close()
-	offer, err := p.Offer()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p, offer := offeringPeer(t, Config{Opus: true}, nil)
 	for _, want := range []string{"m=audio 9 UDP/TLS/RTP/SAVPF 111 0 8 110 101", "a=rtpmap:111 opus/48000/2", "a=fmtp:111 minptime=10;useinbandfec=1", "a=rtpmap:110 telephone-event/48000"} {
 		if !strings.Contains(string(offer), want) {
 			t.Errorf("offer lacks %q:\n%s", want, offer)
@@ -344,20 +317,7 @@ func TestPeerOpusBothWays(t *testing.T) {
 	}
 
 	leg := p.Leg()
-	var mu sync.Mutex
-	var heard []int16
-	var digits []rune
-	leg.SetSink(media.SinkFunc(func(f *media.Frame) {
-		if f.Event {
-			return
-		}
-		pcm := make([]int16, len(f.Payload))
-		media.Decode(pcm, f.Payload, f.Codec)
-		mu.Lock()
-		heard = append(heard, pcm...)
-		mu.Unlock()
-	}))
-	leg.OnDTMF(func(d rune) { mu.Lock(); digits = append(digits, d); mu.Unlock() })
+	h := listenTo(leg)
 	play := media.Play(t.Context(), leg, [][]byte{media.EncodeWAV(media.Tone(600, 1500))}, false)
 	defer play.Stop()
 	waitUntil(t, "browser binding", func() bool { return btrack.w.Load() != nil })
@@ -394,18 +354,18 @@ func TestPeerOpusBothWays(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	waitUntil(t, "switch heard the browser and its digit", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(heard) >= 6000 && len(digits) == 1
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return len(h.pcm) >= 6000 && len(h.digits) == 1
 	})
-	mu.Lock()
-	if f := media.DominantFreq(heard[800:]); f < 985 || f > 1015 {
+	h.mu.Lock()
+	if f := media.DominantFreq(h.pcm[800:]); f < 985 || f > 1015 {
 		t.Errorf("switch heard %v Hz, want 1000", f)
 	}
-	if string(digits) != "7" {
-		t.Errorf("digits %q", string(digits))
+	if string(h.digits) != "7" {
+		t.Errorf("digits %q", string(h.digits))
 	}
-	mu.Unlock()
+	h.mu.Unlock()
 
 	var remote *webrtc.TrackRemote
 	select {

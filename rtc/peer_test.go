@@ -85,40 +85,14 @@ func rtpPacket(pt uint8, seq uint16, ts uint32, marker bool, payload []byte) []b
 // Audio crosses DTLS-SRTP both ways on the shared ICE port, at its
 // frequency, and a browser's RFC 4733 digit reaches the leg's OnDTMF.
 func TestPeerCarriesAudioAndDigitsBothWays(t *testing.T) {
-	e, err := NewEngine(Config{Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	p, err := e.NewPeer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Leg().Close()
-	offer, err := p.Offer()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p, offer := offeringPeer(t, Config{}, nil)
 	bpc, btrack, bremote := browserPeer(t)
 	if err := p.Accept(answer(t, bpc, offer)); err != nil {
 		t.Fatal(err)
 	}
 
 	leg := p.Leg()
-	var mu sync.Mutex
-	var heard []int16
-	var digits []rune
-	leg.SetSink(media.SinkFunc(func(f *media.Frame) {
-		if f.Event {
-			return
-		}
-		pcm := make([]int16, len(f.Payload))
-		media.Decode(pcm, f.Payload, f.Codec)
-		mu.Lock()
-		heard = append(heard, pcm...)
-		mu.Unlock()
-	}))
-	leg.OnDTMF(func(d rune) { mu.Lock(); digits = append(digits, d); mu.Unlock() })
+	h := listenTo(leg)
 
 	// The switch plays 600 Hz to the browser while the browser sends
 	// 1 kHz and then the digit 7.
@@ -145,18 +119,18 @@ func TestPeerCarriesAudioAndDigitsBothWays(t *testing.T) {
 	}
 
 	waitUntil(t, "switch heard the browser and its digit", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(heard) >= 6000 && len(digits) == 1
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return len(h.pcm) >= 6000 && len(h.digits) == 1
 	})
-	mu.Lock()
-	if f := media.DominantFreq(heard); f < 985 || f > 1015 {
+	h.mu.Lock()
+	if f := media.DominantFreq(h.pcm); f < 985 || f > 1015 {
 		t.Errorf("switch heard %v Hz, want 1000", f)
 	}
-	if string(digits) != "7" {
-		t.Errorf("digits %q", string(digits))
+	if string(h.digits) != "7" {
+		t.Errorf("digits %q", string(h.digits))
 	}
-	mu.Unlock()
+	h.mu.Unlock()
 
 	var remote *webrtc.TrackRemote
 	select {
@@ -186,18 +160,8 @@ func TestPeerCarriesAudioAndDigitsBothWays(t *testing.T) {
 // A browser that goes away (its peer connection closed, as a closed tab
 // does) is reported once the session is over.
 func TestPeerReportsBrowserGone(t *testing.T) {
-	e, err := NewEngine(Config{Listen: "127.0.0.1:0", Disconnected: time.Second, Failed: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
 	gone := make(chan string, 4)
-	p, err := e.NewPeer(func(r string) { gone <- r })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Leg().Close()
-	offer, _ := p.Offer()
+	_, p, offer := offeringPeer(t, Config{Disconnected: time.Second, Failed: 2 * time.Second}, func(r string) { gone <- r })
 	bpc, _, _ := browserPeer(t)
 	if err := p.Accept(answer(t, bpc, offer)); err != nil {
 		t.Fatal(err)
@@ -224,6 +188,52 @@ func TestPeerReportsBrowserGone(t *testing.T) {
 	}
 }
 
+// offeringPeer starts an engine on a loopback port and a peer on it, and
+// returns the peer with its offer; both are closed when the test ends.
+func offeringPeer(t *testing.T, cfg Config, gone func(string)) (*Engine, *Peer, []byte) {
+	t.Helper()
+	cfg.Listen = "127.0.0.1:0"
+	e, err := NewEngine(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	p, err := e.NewPeer(gone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Leg().Close() })
+	offer, err := p.Offer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, p, offer
+}
+
+// heardOn records what reaches a leg from the browser: audio decoded to
+// PCM, and digits.
+type heardOn struct {
+	mu     sync.Mutex
+	pcm    []int16
+	digits []rune
+}
+
+func listenTo(leg *media.Leg) *heardOn {
+	h := &heardOn{}
+	leg.SetSink(media.SinkFunc(func(f *media.Frame) {
+		if f.Event {
+			return
+		}
+		pcm := make([]int16, len(f.Payload))
+		media.Decode(pcm, f.Payload, f.Codec)
+		h.mu.Lock()
+		h.pcm = append(h.pcm, pcm...)
+		h.mu.Unlock()
+	}))
+	leg.OnDTMF(func(d rune) { h.mu.Lock(); h.digits = append(h.digits, d); h.mu.Unlock() })
+	return h
+}
+
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -239,18 +249,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // the one shared port; without it, the bound address.
 func TestOfferCandidatesUseSharedPortAndPublicIP(t *testing.T) {
 	for _, c := range []struct{ public, want, not string }{{"", "127.0.0.1", "203.0.113.7"}, {"203.0.113.7", "203.0.113.7", "127.0.0.1"}} {
-		e, err := NewEngine(Config{Listen: "127.0.0.1:0", PublicIP: c.public})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := e.NewPeer(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		offer, err := p.Offer()
-		if err != nil {
-			t.Fatal(err)
-		}
+		e, _, offer := offeringPeer(t, Config{PublicIP: c.public}, nil)
 		want := fmt.Sprintf("%s %d typ host", c.want, e.Addr().Port())
 		if !strings.Contains(string(offer), want) || strings.Contains(string(offer), c.not) {
 			t.Errorf("public_ip %q: offer candidates lack %q or show %s:\n%s", c.public, want, c.not, offer)
@@ -258,7 +257,5 @@ func TestOfferCandidatesUseSharedPortAndPublicIP(t *testing.T) {
 		if strings.Count(string(offer), " 1 udp ") != 1 || strings.Contains(string(offer), "transport-cc") {
 			t.Errorf("public_ip %q: want one RTP candidate and no congestion-control feedback:\n%s", c.public, offer)
 		}
-		p.Leg().Close()
-		e.Close()
 	}
 }
