@@ -216,13 +216,15 @@ func (l *Leg) onRTCP(b []byte, src netip.AddrPort, muxed bool) {
 }
 
 // reportDue tells whether the leg's next report is due, scheduling the one
-// after at a randomised interval (RFC 3550 §6.3.1: 0.5 to 1.5 times).
+// after at a randomised interval (RFC 3550 §6.3.1: 0.5 to 1.5 times). The
+// first report comes after half the interval (§6.2, Tmin halved while
+// "initial"), so a phone's round trip is known within seconds of the answer.
 func (l *Leg) reportDue(now time.Time) bool {
 	c := &l.rc
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.next.IsZero() {
-		c.next = now.Add(time.Duration(float64(ReportInterval) * (0.5 + rand.Float64())))
+		c.next = now.Add(time.Duration(float64(ReportInterval/2) * (0.5 + rand.Float64())))
 		return false
 	}
 	if now.Before(c.next) {
